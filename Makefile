@@ -1,0 +1,50 @@
+# Seatdesk. `make run` and `make test` are all a newcomer needs.
+SHELL := /bin/bash
+GO ?= go
+BIN := bin/seatdesk
+HTMX := static/vendor/htmx.min.js
+export PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD := 1
+
+.PHONY: run build test e2e bench generate fmt lint check clean
+
+run: build ## migrate and seed an embedded SQLite database, then serve
+	./$(BIN) serve -migrate -demo
+
+build: $(HTMX) generate
+	$(GO) build -o $(BIN) ./cmd/seatdesk
+
+node_modules/.package-lock.json: package.json package-lock.json
+	npm ci --no-audit --no-fund
+	@touch $@
+
+$(HTMX): node_modules/.package-lock.json
+	mkdir -p static/vendor
+	cp node_modules/htmx.org/dist/htmx.min.js $(HTMX)
+
+generate:
+	$(GO) tool templ generate -log-level error
+
+test: $(HTMX) generate ## every Go test; on PostgreSQL too when TEST_DATABASE_URL is set
+	$(GO) test -count=1 ./...
+
+e2e: build ## browser tests: the real binary in Debian's Chromium
+	npx playwright test
+
+bench: $(HTMX) generate ## the 100,000-member figures (needs TEST_DATABASE_URL)
+	$(GO) test -count=1 -run '^$$' -bench . -benchtime 200x ./web/
+
+fmt:
+	$(GO) tool templ fmt templates
+	gofmt -w $$(git ls-files '*.go')
+
+lint:
+	$(GO) vet ./...
+
+check: generate ## generated code, formatting and go.mod are current
+	$(GO) mod tidy
+	$(GO) tool templ fmt -fail templates
+	test -z "$$(gofmt -l $$(git ls-files '*.go'))" || { gofmt -l $$(git ls-files '*.go'); exit 1; }
+	git diff --exit-code -- go.mod go.sum '*_templ.go'
+
+clean:
+	rm -rf bin static/vendor/htmx.min.js

@@ -1,0 +1,238 @@
+package main
+
+import (
+	"context"
+	"crypto/sha512"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"strings"
+	"time"
+
+	"gorm.io/gorm"
+
+	"github.com/seatdesk/seatdesk/locales"
+	"github.com/seatdesk/seatdesk/models"
+	"github.com/seatdesk/seatdesk/models/migrations"
+	"github.com/seatdesk/seatdesk/static"
+	"github.com/seatdesk/seatdesk/web"
+)
+
+var errUsage = errors.New("usage")
+
+const usage = `Seatdesk: seat management for Enterprise plans.
+
+Usage:
+  seatdesk [serve] [flags]   serve the web console (default)
+  seatdesk migrate           apply pending database migrations
+  seatdesk demo              load the demo data (refuses if it is already there)
+  seatdesk <command> --help  help for a command
+
+Environment:
+  DATABASE_URL            postgres://… URL or SQLite file path (default seatdesk.db)
+  SEATDESK_ADDR           listen address (default 127.0.0.1:8080)
+  SEATDESK_BASE_URL       public URL (default http://<SEATDESK_ADDR>); https:// makes cookies Secure
+  SEATDESK_SESSION_KEY    session signing key (default: generated once, stored in the database)
+  SEATDESK_DEMO_PASSWORD  password of every demo login (default demo-password)
+  LOG_LEVEL               debug, info, warn or error (default info)
+`
+
+// config is read from the environment.
+type config struct {
+	databaseURL  string
+	addr         string
+	baseURL      string
+	sessionKey   string
+	demoPassword string
+	logLevel     slog.Level
+}
+
+func loadConfig(getenv func(string) string) (config, error) {
+	c := config{
+		databaseURL:  getenv("DATABASE_URL"),
+		addr:         getenv("SEATDESK_ADDR"),
+		baseURL:      getenv("SEATDESK_BASE_URL"),
+		sessionKey:   getenv("SEATDESK_SESSION_KEY"),
+		demoPassword: getenv("SEATDESK_DEMO_PASSWORD"),
+	}
+	if c.databaseURL == "" {
+		c.databaseURL = "seatdesk.db"
+	}
+	if c.addr == "" {
+		c.addr = "127.0.0.1:8080"
+	}
+	if c.baseURL == "" {
+		c.baseURL = "http://" + c.addr
+	}
+	c.baseURL = strings.TrimRight(c.baseURL, "/")
+	if c.demoPassword == "" {
+		c.demoPassword = "demo-password"
+	}
+	if lvl := getenv("LOG_LEVEL"); lvl != "" {
+		if err := c.logLevel.UnmarshalText([]byte(lvl)); err != nil {
+			return c, fmt.Errorf("LOG_LEVEL %q: use debug, info, warn or error", lvl)
+		}
+	}
+	if c.sessionKey != "" && len(c.sessionKey) < 32 {
+		return c, errors.New("SEATDESK_SESSION_KEY must be at least 32 characters")
+	}
+	return c, nil
+}
+
+// run is the whole program; main only wires the process to it.
+func run(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
+	if len(args) > 0 && (args[0] == "help" || args[0] == "-h" || args[0] == "-help" || args[0] == "--help") {
+		fmt.Fprint(stdout, usage)
+		return nil
+	}
+	cmd := "serve"
+	if len(args) > 0 && !strings.HasPrefix(args[0], "-") {
+		cmd, args = args[0], args[1:]
+	}
+	cfg, err := loadConfig(getenv)
+	if err != nil {
+		return err
+	}
+	log := slog.New(slog.NewJSONHandler(stderr, &slog.HandlerOptions{Level: cfg.logLevel}))
+	switch cmd {
+	case "serve":
+		fs := newFlagSet("serve", "Serve the web console.", stdout)
+		migrate := fs.Bool("migrate", false, "apply pending migrations before serving")
+		demo := fs.Bool("demo", false, "load the demo data if the database has none, and print the demo logins")
+		if err := fs.Parse(args); err != nil {
+			return flagErr(err)
+		}
+		return serve(ctx, cfg, log, stdout, *migrate, *demo)
+	case "migrate":
+		fs := newFlagSet("migrate", "Apply pending database migrations.", stdout)
+		if err := fs.Parse(args); err != nil {
+			return flagErr(err)
+		}
+		db, err := openDB(cfg, log)
+		if err != nil {
+			return err
+		}
+		if err := migrations.Run(db); err != nil {
+			return err
+		}
+		fmt.Fprintln(stdout, "migrations applied")
+		return nil
+	case "demo":
+		fs := newFlagSet("demo", "Load the demo data; refuses if it is already there.", stdout)
+		if err := fs.Parse(args); err != nil {
+			return flagErr(err)
+		}
+		db, err := openDB(cfg, log)
+		if err != nil {
+			return err
+		}
+		if err := models.LoadDemo(ctx, db, models.SystemClock{}, cfg.demoPassword); err != nil {
+			return err
+		}
+		printLogins(stdout, cfg)
+		return nil
+	default:
+		fmt.Fprintf(stderr, "seatdesk: unknown command %q\n\n%s", cmd, usage)
+		return errUsage
+	}
+}
+
+func newFlagSet(name, what string, out io.Writer) *flag.FlagSet {
+	fs := flag.NewFlagSet(name, flag.ContinueOnError)
+	fs.SetOutput(out)
+	fs.Usage = func() {
+		fmt.Fprintf(out, "Usage: seatdesk %s [flags]\n\n%s\n\n", name, what)
+		fs.PrintDefaults()
+		fmt.Fprintf(out, "\n%s", usage[strings.Index(usage, "Environment:"):])
+	}
+	return fs
+}
+
+// flagErr turns --help into a clean exit.
+func flagErr(err error) error {
+	if errors.Is(err, flag.ErrHelp) {
+		return nil
+	}
+	return errUsage
+}
+
+func openDB(cfg config, log *slog.Logger) (*gorm.DB, error) {
+	return models.Open(cfg.databaseURL, log)
+}
+
+func serve(ctx context.Context, cfg config, log *slog.Logger, stdout io.Writer, migrate, demo bool) error {
+	db, err := openDB(cfg, log)
+	if err != nil {
+		return err
+	}
+	if migrate {
+		if err := migrations.Run(db); err != nil {
+			return err
+		}
+	}
+	if demo {
+		present, err := models.HasDemo(ctx, db)
+		if err != nil {
+			return err
+		}
+		if !present {
+			if err := models.LoadDemo(ctx, db, models.SystemClock{}, cfg.demoPassword); err != nil && !errors.Is(err, models.ErrDemoPresent) {
+				return err
+			}
+		}
+	}
+	key := []byte(cfg.sessionKey)
+	if len(key) > 0 {
+		sum := sha512.Sum512(key)
+		key = sum[:]
+	} else if key, err = models.SessionKey(ctx, db); err != nil {
+		return err
+	}
+	catalog, err := locales.Load()
+	if err != nil {
+		return err
+	}
+	handler := web.New(web.Config{BaseURL: cfg.baseURL, SessionKey: key}, db, models.SystemClock{}, log, catalog, static.Files)
+	ln, err := net.Listen("tcp", cfg.addr)
+	if err != nil {
+		return err
+	}
+	srv := &http.Server{Handler: handler, ReadHeaderTimeout: 10 * time.Second, ReadTimeout: 30 * time.Second,
+		WriteTimeout: 60 * time.Second, IdleTimeout: 120 * time.Second, MaxHeaderBytes: 1 << 16}
+	fmt.Fprintf(stdout, "Seatdesk is running at %s (database: %s)\n", cfg.baseURL, describeDB(cfg.databaseURL))
+	if demo {
+		printLogins(stdout, cfg)
+	}
+	errc := make(chan error, 1)
+	go func() { errc <- srv.Serve(ln) }()
+	select {
+	case err := <-errc:
+		return err
+	case <-ctx.Done():
+	}
+	log.Info("shutting down")
+	shutdownCtx, cancel := context.WithTimeout(context.Background(), 15*time.Second)
+	defer cancel()
+	if err := srv.Shutdown(shutdownCtx); err != nil {
+		return err
+	}
+	return nil
+}
+
+func printLogins(out io.Writer, cfg config) {
+	fmt.Fprintf(out, "Demo logins (password: %s):\n", cfg.demoPassword)
+	for _, l := range models.DemoLogins() {
+		fmt.Fprintf(out, "  %-24s %-8s %s\n", l.Email, l.Org, l.Role)
+	}
+}
+
+func describeDB(dsn string) string {
+	if models.IsPostgres(dsn) {
+		return "PostgreSQL"
+	}
+	return "SQLite file " + dsn
+}

@@ -1,0 +1,223 @@
+// Package locales holds Seatdesk's translations (en, it, fr) and formats
+// money, numbers and dates for the user's locale.
+package locales
+
+import (
+	"context"
+	"embed"
+	"fmt"
+	"io/fs"
+	"strings"
+	"time"
+
+	"github.com/BurntSushi/toml"
+	"github.com/bojanz/currency"
+	"github.com/nicksnyder/go-i18n/v2/i18n"
+	"golang.org/x/text/language"
+	"golang.org/x/text/message"
+)
+
+//go:embed *.toml
+var files embed.FS
+
+// Languages are the supported languages, the default first.
+var Languages = []string{"en", "it", "fr"}
+
+// MissingMarker wraps a key that has no translation; tests look for it.
+const MissingMarker = "⟦"
+
+// Catalog is every translation, loaded once at start.
+type Catalog struct {
+	bundle  *i18n.Bundle
+	matcher language.Matcher
+	tags    []language.Tag
+}
+
+// Load parses the embedded translation files.
+func Load() (*Catalog, error) {
+	bundle := i18n.NewBundle(language.English)
+	bundle.RegisterUnmarshalFunc("toml", toml.Unmarshal)
+	var tags []language.Tag
+	for _, lang := range Languages {
+		if _, err := bundle.LoadMessageFileFS(files, lang+".toml"); err != nil {
+			return nil, fmt.Errorf("load %s.toml: %w", lang, err)
+		}
+		tags = append(tags, language.MustParse(lang))
+	}
+	return &Catalog{bundle: bundle, matcher: language.NewMatcher(tags), tags: tags}, nil
+}
+
+// Match picks the supported language for a ?lang= value, a cookie value or an
+// Accept-Language header, in that order of preference; English when none fits.
+func (c *Catalog) Match(choices ...string) string {
+	for _, choice := range choices {
+		if choice == "" {
+			continue
+		}
+		tags, _, err := language.ParseAcceptLanguage(choice)
+		if err != nil || len(tags) == 0 {
+			continue
+		}
+		_, idx, conf := c.matcher.Match(tags...)
+		if conf != language.No {
+			return Languages[idx]
+		}
+	}
+	return Languages[0]
+}
+
+// Supported reports whether lang is one of Languages.
+func Supported(lang string) bool {
+	for _, l := range Languages {
+		if l == lang {
+			return true
+		}
+	}
+	return false
+}
+
+// Locale translates and formats for one language.
+type Locale struct {
+	Lang      string
+	localizer *i18n.Localizer
+	printer   *message.Printer
+	money     *currency.Formatter
+}
+
+// Locale returns the Locale of a supported language (English otherwise).
+func (c *Catalog) Locale(lang string) *Locale {
+	if !Supported(lang) {
+		lang = Languages[0]
+	}
+	tag := language.MustParse(lang)
+	return &Locale{
+		Lang:      lang,
+		localizer: i18n.NewLocalizer(c.bundle, lang),
+		printer:   message.NewPrinter(tag),
+		money:     currency.NewFormatter(currency.NewLocale(lang)),
+	}
+}
+
+// T translates key with named placeholders; a "Count" argument selects the
+// plural form. A missing key comes back as ⟦key⟧.
+func (l *Locale) T(key string, args map[string]any) string {
+	cfg := &i18n.LocalizeConfig{MessageID: key, TemplateData: args}
+	if n, ok := args["Count"]; ok {
+		cfg.PluralCount = n
+	}
+	s, err := l.localizer.Localize(cfg)
+	if err != nil || s == "" {
+		return MissingMarker + key + "⟧"
+	}
+	return s
+}
+
+// Number formats an integer with the locale's grouping.
+func (l *Locale) Number(n int64) string { return l.printer.Sprintf("%d", n) }
+
+// Money formats an amount in minor units of an ISO currency.
+func (l *Locale) Money(minor int64, code string) string {
+	amount, err := currency.NewAmountFromInt64(minor, code)
+	if err != nil {
+		return fmt.Sprintf("%d %s", minor, code)
+	}
+	return l.money.Format(amount)
+}
+
+// Date formats a calendar date (in UTC) in the locale's long form.
+func (l *Locale) Date(t time.Time) string {
+	t = t.UTC()
+	return l.T("date.long", map[string]any{
+		"Day":   t.Day(),
+		"Month": l.T(fmt.Sprintf("date.month.m%02d", int(t.Month())), nil),
+		"Year":  t.Year(),
+	})
+}
+
+// ShortDate formats a calendar date (in UTC) compactly, for tables.
+func (l *Locale) ShortDate(t time.Time) string {
+	t = t.UTC()
+	return l.T("date.short", map[string]any{
+		"Day":   fmt.Sprintf("%02d", t.Day()),
+		"Month": fmt.Sprintf("%02d", int(t.Month())),
+		"Year":  t.Year(),
+	})
+}
+
+type ctxKey struct{}
+
+// With returns a context carrying the locale.
+func With(ctx context.Context, l *Locale) context.Context { return context.WithValue(ctx, ctxKey{}, l) }
+
+// From returns the context's locale; nil when none was set.
+func From(ctx context.Context) *Locale {
+	l, _ := ctx.Value(ctxKey{}).(*Locale)
+	return l
+}
+
+// T translates key in the context's language.
+func T(ctx context.Context, key string, args ...map[string]any) string {
+	l := From(ctx)
+	if l == nil {
+		return MissingMarker + key + "⟧"
+	}
+	var a map[string]any
+	if len(args) > 0 {
+		a = args[0]
+	}
+	return l.T(key, a)
+}
+
+// Money formats minor units of a currency in the context's locale.
+func Money(ctx context.Context, minor int64, code string) string { return From(ctx).Money(minor, code) }
+
+// Date formats a date in the context's locale.
+func Date(ctx context.Context, t time.Time) string { return From(ctx).Date(t) }
+
+// ShortDate formats a date compactly in the context's locale.
+func ShortDate(ctx context.Context, t time.Time) string { return From(ctx).ShortDate(t) }
+
+// Number formats an integer in the context's locale.
+func Number(ctx context.Context, n int64) string { return From(ctx).Number(n) }
+
+// Files returns the raw translation files, for the parity test.
+func Files() fs.FS { return files }
+
+// Flatten returns every key of a TOML translation file with its text (plural
+// forms as key#form).
+func Flatten(data []byte) (map[string]string, error) {
+	var raw map[string]any
+	if err := toml.Unmarshal(data, &raw); err != nil {
+		return nil, err
+	}
+	out := map[string]string{}
+	var walk func(prefix string, m map[string]any)
+	walk = func(prefix string, m map[string]any) {
+		for k, v := range m {
+			key := k
+			if prefix != "" {
+				key = prefix + "." + k
+			}
+			switch v := v.(type) {
+			case string:
+				if isPluralForm(k) {
+					out[prefix+"#"+k] = v
+				} else {
+					out[key] = v
+				}
+			case map[string]any:
+				walk(key, v)
+			}
+		}
+	}
+	walk("", raw)
+	return out, nil
+}
+
+func isPluralForm(k string) bool {
+	switch strings.ToLower(k) {
+	case "zero", "one", "two", "few", "many", "other":
+		return true
+	}
+	return false
+}

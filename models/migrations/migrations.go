@@ -1,0 +1,33 @@
+// Package migrations holds Seatdesk's versioned schema migrations. Each
+// migration declares the tables as they were at its version, never the live
+// models, so that later model changes cannot rewrite history.
+package migrations
+
+import (
+	"fmt"
+
+	"github.com/go-gormigrate/gormigrate/v2"
+	"gorm.io/gorm"
+)
+
+// List is every migration, oldest first.
+func List() []*gormigrate.Migration {
+	return []*gormigrate.Migration{initial()}
+}
+
+// Run applies every pending migration.
+func Run(db *gorm.DB) error {
+	m := gormigrate.New(db, &gormigrate.Options{
+		TableName:                 "schema_migrations",
+		IDColumnName:              "id",
+		IDColumnSize:              64,
+		UseTransaction:            db.Dialector.Name() == "postgres",
+		ValidateUnknownMigrations: true,
+	}, List())
+	if err := m.Migrate(); err != nil {
+		return fmt.Errorf("migrate: %w", err)
+	}
+	return nil
+}
+
+func isPostgres(tx *gorm.DB) bool { return tx.Dialector.Name() == "postgres" }

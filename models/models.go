@@ -1,0 +1,195 @@
+// Package models holds Seatdesk's GORM models and the domain operations on
+// them. It imports neither net/http nor templ nor web/.
+package models
+
+import "time"
+
+// PlanModel is one of the three plan models of SPEC §3.
+type PlanModel string
+
+const (
+	PlanEnterprise PlanModel = "enterprise"  // usage-based Enterprise, one seat type
+	PlanLegacyChat PlanModel = "legacy_chat" // legacy usage-based: Chat, Chat + Claude Code
+	PlanLegacySeat PlanModel = "legacy_seat" // legacy seat-based: Standard, Premium
+)
+
+// Role is a member's role in an organization (SPEC §2).
+type Role string
+
+const (
+	RolePrimaryOwner Role = "primary_owner"
+	RoleOwner        Role = "owner"
+	RoleAdmin        Role = "admin"
+	RoleMember       Role = "member"
+)
+
+// Roles lists every role, highest first.
+var Roles = []Role{RolePrimaryOwner, RoleOwner, RoleAdmin, RoleMember}
+
+// MemberStatus is the state of a membership.
+type MemberStatus string
+
+const (
+	StatusActive    MemberStatus = "active"    // in the organization (with or without a seat)
+	StatusPending   MemberStatus = "pending"   // provisioned, waiting for a free seat (R-PROV-3)
+	StatusSuspended MemberStatus = "suspended" // deactivated by the identity provider (R-PROV-2)
+)
+
+// Statuses lists every member status.
+var Statuses = []MemberStatus{StatusActive, StatusPending, StatusSuspended}
+
+// MemberSource says how a member joined.
+type MemberSource string
+
+const (
+	SourceSignup     MemberSource = "signup"     // created the organization
+	SourceInvitation MemberSource = "invitation" // accepted an invitation
+	SourceJIT        MemberSource = "jit"        // single sign-on, first login
+	SourceSCIM       MemberSource = "scim"       // provisioned through SCIM
+)
+
+// Organization is a customer company with one Enterprise plan.
+type Organization struct {
+	ID                  int64     `gorm:"primaryKey"`
+	Name                string    `gorm:"size:200;not null"`
+	Slug                string    `gorm:"size:64;not null;uniqueIndex"`
+	PlanModel           PlanModel `gorm:"size:32;not null"`
+	SalesAssisted       bool      `gorm:"not null;default:false"`
+	TermStart           time.Time `gorm:"not null"` // UTC midnight, first day of the term
+	TermEnd             time.Time `gorm:"not null"` // UTC midnight, first day after the term
+	Currency            string    `gorm:"size:3;not null"`
+	ExtraUsage          bool      `gorm:"not null;default:false"`
+	ExtraUsageCapMinor  *int64
+	CancelAtTermEnd     bool `gorm:"not null;default:false"`
+	CreatedAt           time.Time
+	UpdatedAt           time.Time
+}
+
+// SeatType is one row of the seat-type catalogue (SPEC §3).
+type SeatType struct {
+	Key          string    `gorm:"primaryKey;size:32"`
+	PlanModel    PlanModel `gorm:"size:32;not null;index"`
+	Rank         int       `gorm:"not null"` // low → high within the plan model
+	Chat         bool      `gorm:"not null"` // Claude on web, desktop and mobile
+	ClaudeCode   bool      `gorm:"not null"`
+	Cowork       bool      `gorm:"not null"`
+	HigherLimits bool      `gorm:"not null"`
+}
+
+// SeatPool is an organization's allocation of one seat type.
+type SeatPool struct {
+	ID          int64  `gorm:"primaryKey"`
+	OrgID       int64  `gorm:"not null;uniqueIndex:idx_seat_pools_org_type,priority:1"`
+	SeatTypeKey string `gorm:"size:32;not null;uniqueIndex:idx_seat_pools_org_type,priority:2"`
+	Purchased   int    `gorm:"not null"`
+	Assigned    int    `gorm:"not null"`
+	PriceMinor  int64  `gorm:"not null"` // per seat per month, billed annually
+	SeatType    SeatType `gorm:"foreignKey:SeatTypeKey;references:Key"`
+	CreatedAt   time.Time
+	UpdatedAt   time.Time
+}
+
+// Available is the number of seats of this type nobody holds.
+func (p SeatPool) Available() int { return p.Purchased - p.Assigned }
+
+// User is a person who can sign in. Email is stored lower-cased, which makes
+// its uniqueness case-insensitive.
+type User struct {
+	ID           int64  `gorm:"primaryKey"`
+	Email        string `gorm:"size:320;not null;uniqueIndex"`
+	Name         string `gorm:"size:200;not null"`
+	PasswordHash string `gorm:"size:255;not null"`
+	CreatedAt    time.Time
+	UpdatedAt    time.Time
+}
+
+// Membership places a user in an organization with a role and, unless
+// Unassigned, a seat type.
+type Membership struct {
+	ID          int64        `gorm:"primaryKey"`
+	OrgID       int64        `gorm:"not null;uniqueIndex:idx_memberships_org_user,priority:1;index:idx_memberships_org_seat,priority:1;index:idx_memberships_org_status,priority:1"`
+	UserID      int64        `gorm:"not null;uniqueIndex:idx_memberships_org_user,priority:2;index"`
+	Role        Role         `gorm:"size:16;not null"`
+	SeatTypeKey *string      `gorm:"size:32;index:idx_memberships_org_seat,priority:2"` // nil = Unassigned
+	Status      MemberStatus `gorm:"size:16;not null;index:idx_memberships_org_status,priority:2"`
+	Source      MemberSource `gorm:"size:16;not null"`
+	User        User
+	CreatedAt   time.Time
+	UpdatedAt   time.Time
+}
+
+// Invoice is a charge recorded for an organization.
+type Invoice struct {
+	ID         int64     `gorm:"primaryKey"`
+	OrgID      int64     `gorm:"not null;index:idx_invoices_org_issued,priority:1"`
+	Number     string    `gorm:"size:32;not null;uniqueIndex"`
+	IssuedAt   time.Time `gorm:"not null;index:idx_invoices_org_issued,priority:2"`
+	Currency   string    `gorm:"size:3;not null"`
+	TotalMinor int64     `gorm:"not null"`
+	Lines      []InvoiceLine
+	CreatedAt  time.Time
+}
+
+// InvoiceLineKind says what a line charges for.
+type InvoiceLineKind string
+
+const (
+	LineSubscription InvoiceLineKind = "subscription" // a full term's seats
+	LineSeatPurchase InvoiceLineKind = "seat_purchase" // seats added during a term, prorated
+)
+
+// InvoiceLine is one line of an invoice.
+type InvoiceLine struct {
+	ID             int64           `gorm:"primaryKey"`
+	InvoiceID      int64           `gorm:"not null;index"`
+	Kind           InvoiceLineKind `gorm:"size:32;not null"`
+	SeatTypeKey    string          `gorm:"size:32;not null"`
+	Quantity       int             `gorm:"not null"`
+	UnitPriceMinor int64           `gorm:"not null"` // per seat per month
+	AmountMinor    int64           `gorm:"not null"`
+	PeriodStart    time.Time       `gorm:"not null"`
+	PeriodEnd      time.Time       `gorm:"not null"`
+}
+
+// AuditEvent records who changed what, before and after (R-AUDIT-1).
+type AuditEvent struct {
+	ID          int64  `gorm:"primaryKey"`
+	OrgID       int64  `gorm:"not null;index:idx_audit_org_created,priority:1"`
+	ActorUserID *int64 // nil for the system (SCIM, renewal, demo loader)
+	Action      string `gorm:"size:64;not null"`
+	SubjectType string `gorm:"size:32;not null"`
+	SubjectID   int64  `gorm:"not null"`
+	Before      string `gorm:"type:text;not null"` // JSON
+	After       string `gorm:"type:text;not null"` // JSON
+	CreatedAt   time.Time `gorm:"not null;index:idx_audit_org_created,priority:2"`
+}
+
+// Session is a login session; UserID lets every session of a user be revoked at once.
+type Session struct {
+	ID        string `gorm:"primaryKey;size:64"`
+	UserID    *int64 `gorm:"index"`
+	Data      string `gorm:"type:text;not null"`
+	ExpiresAt time.Time `gorm:"not null;index"`
+	CreatedAt time.Time
+	UpdatedAt time.Time
+}
+
+// Setting is a key/value pair owned by the installation (the session key).
+type Setting struct {
+	Name  string `gorm:"primaryKey;size:64"`
+	Value string `gorm:"type:text;not null"`
+}
+
+// LoginFailure is one failed sign-in, counted for rate limiting per account and
+// per client address; kept in the database so that every instance agrees.
+type LoginFailure struct {
+	ID        int64     `gorm:"primaryKey"`
+	Scope     string    `gorm:"size:400;not null;index:idx_login_failures_scope_at,priority:1"`
+	CreatedAt time.Time `gorm:"not null;index:idx_login_failures_scope_at,priority:2"`
+}
+
+// All lists every model, for the schema test.
+func All() []any {
+	return []any{&Organization{}, &SeatType{}, &SeatPool{}, &User{}, &Membership{},
+		&Invoice{}, &InvoiceLine{}, &AuditEvent{}, &Session{}, &Setting{}, &LoginFailure{}}
+}

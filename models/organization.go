@@ -1,0 +1,157 @@
+package models
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"time"
+
+	"gorm.io/gorm"
+)
+
+// SeatPools lists the organization's allocation per seat type, lowest type first.
+func SeatPools(ctx context.Context, db *gorm.DB, orgID int64) ([]SeatPool, error) {
+	var pools []SeatPool
+	err := db.WithContext(ctx).Joins("SeatType").Where("seat_pools.org_id = ?", orgID).
+		Order(`"SeatType"."rank"`).Find(&pools).Error
+	if err != nil {
+		return nil, fmt.Errorf("list seat pools: %w", err)
+	}
+	return pools, nil
+}
+
+// MembersPageSize is how many members one page of the members table shows.
+const MembersPageSize = 50
+
+// maxSearchLen bounds a search string.
+const maxSearchLen = 200
+
+// SeatFilterUnassigned filters members without a seat.
+const SeatFilterUnassigned = "unassigned"
+
+// MemberFilter is what the members table is asked to show.
+type MemberFilter struct {
+	Query    string // part of a name or email
+	SeatType string // "" for all, a seat type key, or SeatFilterUnassigned
+	Status   string // "" for all, or a MemberStatus
+	Page     int    // 1-based
+}
+
+// MemberRow is one row of the members table.
+type MemberRow struct {
+	ID          int64
+	Name        string
+	Email       string
+	Role        Role
+	SeatTypeKey *string
+	Status      MemberStatus
+	Source      MemberSource
+	CreatedAt   time.Time
+}
+
+// MemberPage is one page of members and how many match in all.
+type MemberPage struct {
+	Filter MemberFilter
+	Rows   []MemberRow
+	Total  int64
+	Pages  int
+}
+
+// ListMembers returns one page of the actor's organization's members, oldest
+// first, matching the filter.
+func ListMembers(ctx context.Context, db *gorm.DB, actor Actor, pools []SeatPool, f MemberFilter) (MemberPage, error) {
+	if err := actor.Check(ViewOrganization); err != nil {
+		return MemberPage{}, err
+	}
+	f.Query = strings.TrimSpace(f.Query)
+	if len([]rune(f.Query)) > maxSearchLen {
+		return MemberPage{}, Invalidf("q", "members.filter.query_too_long", map[string]any{"Max": maxSearchLen})
+	}
+	if f.SeatType != "" && f.SeatType != SeatFilterUnassigned && !hasSeatType(pools, f.SeatType) {
+		return MemberPage{}, Invalidf("seat", "members.filter.unknown_seat_type", nil)
+	}
+	if f.Status != "" && !validStatus(f.Status) {
+		return MemberPage{}, Invalidf("status", "members.filter.unknown_status", nil)
+	}
+	if f.Page < 1 {
+		f.Page = 1
+	}
+	q := db.WithContext(ctx).Table("memberships").
+		Joins("JOIN users ON users.id = memberships.user_id").
+		Where("memberships.org_id = ?", actor.Org.ID)
+	if f.Query != "" {
+		like := "%" + escapeLike(strings.ToLower(f.Query)) + "%"
+		q = q.Where(`(lower(users.name) LIKE ? ESCAPE '\' OR users.email LIKE ? ESCAPE '\')`, like, like)
+	}
+	switch f.SeatType {
+	case "":
+	case SeatFilterUnassigned:
+		q = q.Where("memberships.seat_type_key IS NULL")
+	default:
+		q = q.Where("memberships.seat_type_key = ?", f.SeatType)
+	}
+	if f.Status != "" {
+		q = q.Where("memberships.status = ?", f.Status)
+	}
+	page := MemberPage{Filter: f}
+	if err := q.Session(&gorm.Session{}).Count(&page.Total).Error; err != nil {
+		return MemberPage{}, fmt.Errorf("count members: %w", err)
+	}
+	page.Pages = int((page.Total + MembersPageSize - 1) / MembersPageSize)
+	err := q.Select("memberships.id, users.name, users.email, memberships.role, memberships.seat_type_key, memberships.status, memberships.source, memberships.created_at").
+		Order("memberships.id").Limit(MembersPageSize).Offset((f.Page - 1) * MembersPageSize).
+		Scan(&page.Rows).Error
+	if err != nil {
+		return MemberPage{}, fmt.Errorf("list members: %w", err)
+	}
+	return page, nil
+}
+
+func hasSeatType(pools []SeatPool, key string) bool {
+	for _, p := range pools {
+		if p.SeatTypeKey == key {
+			return true
+		}
+	}
+	return false
+}
+
+func validStatus(s string) bool {
+	for _, st := range Statuses {
+		if string(st) == s {
+			return true
+		}
+	}
+	return false
+}
+
+func escapeLike(s string) string {
+	return strings.NewReplacer(`\`, `\\`, `%`, `\%`, `_`, `\_`).Replace(s)
+}
+
+// Billing is what Organization settings › Billing shows.
+type Billing struct {
+	Pools         []SeatPool
+	Invoices      []Invoice
+	YearlyMinor   int64 // total per year at the current allocation
+}
+
+// LoadBilling gathers the Billing page of the actor's organization.
+func LoadBilling(ctx context.Context, db *gorm.DB, actor Actor) (Billing, error) {
+	if err := actor.Check(ViewBilling); err != nil {
+		return Billing{}, err
+	}
+	pools, err := SeatPools(ctx, db, actor.Org.ID)
+	if err != nil {
+		return Billing{}, err
+	}
+	b := Billing{Pools: pools}
+	for _, p := range pools {
+		b.YearlyMinor += int64(p.Purchased) * p.PriceMinor * 12
+	}
+	err = db.WithContext(ctx).Where("org_id = ?", actor.Org.ID).Order("issued_at DESC, id DESC").Limit(100).Find(&b.Invoices).Error
+	if err != nil {
+		return Billing{}, fmt.Errorf("list invoices: %w", err)
+	}
+	return b, nil
+}

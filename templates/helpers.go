@@ -1,0 +1,38 @@
+package templates
+
+import (
+	"context"
+	"strconv"
+	"time"
+
+	"github.com/seatdesk/seatdesk/locales"
+)
+
+// t translates a key in the context's language.
+func t(ctx context.Context, key string, args ...map[string]any) string {
+	return locales.T(ctx, key, args...)
+}
+
+func money(ctx context.Context, minor int64, currency string) string {
+	return locales.Money(ctx, minor, currency)
+}
+
+func date(ctx context.Context, d time.Time) string { return locales.Date(ctx, d) }
+
+func shortDate(ctx context.Context, d time.Time) string { return locales.ShortDate(ctx, d) }
+
+func num(ctx context.Context, n int64) string { return locales.Number(ctx, n) }
+
+// seatLabel names a seat type; "" is Unassigned.
+func seatLabel(ctx context.Context, key string) string {
+	if key == "" {
+		return t(ctx, "seat.unassigned")
+	}
+	return t(ctx, "seat.type."+key)
+}
+
+func roleLabel(ctx context.Context, role string) string { return t(ctx, "role."+role) }
+
+func itoa(n int) string { return strconv.Itoa(n) }
+
+func i64(n int64) string { return strconv.FormatInt(n, 10) }

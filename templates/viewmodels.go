@@ -1,0 +1,145 @@
+// Package templates holds Seatdesk's templ components and the plain view
+// models handlers build for them. No database access, no permission logic:
+// a view model carries Can…-style booleans.
+package templates
+
+import "time"
+
+// Page is what the layout needs on every page.
+type Page struct {
+	Title     string // already translated
+	Lang      string
+	User      *User // nil when signed out
+	Org       *OrgNav
+	Nav       string // "organization" or "billing": the current settings page
+	LangLinks []LangLink
+}
+
+// User is the signed-in user.
+type User struct {
+	Name  string
+	Email string
+}
+
+// OrgNav is the current organization and which settings pages the user may open.
+type OrgNav struct {
+	Slug                string
+	Name                string
+	Role                string
+	CanViewOrganization bool
+	CanViewBilling      bool
+}
+
+// LangLink switches the interface language, staying on the page.
+type LangLink struct {
+	Lang    string
+	Label   string
+	Href    string
+	Current bool
+}
+
+// Login is the sign-in form.
+type Login struct {
+	Email string
+	Next  string
+	Error string // translated message, empty when none
+}
+
+// OrgChoice is one organization in the picker.
+type OrgChoice struct {
+	Slug string
+	Name string
+	Role string
+}
+
+// SeatSummary is one seat type's allocation.
+type SeatSummary struct {
+	Key       string
+	Purchased int
+	Assigned  int
+	Available int
+}
+
+// MemberHome is what a Member sees of their organization.
+type MemberHome struct {
+	SeatType string // "" when Unassigned
+	Role     string
+}
+
+// Organization is Organization settings › Organization.
+type Organization struct {
+	Seats   []SeatSummary
+	Members Members
+}
+
+// Members is the members table with its filters and pagination.
+type Members struct {
+	BaseURL      string // the page URL without query
+	FragmentURL  string // the htmx fragment URL without query
+	Query        string
+	SeatType     string
+	Status       string
+	SeatTypes    []string // filter options: the plan's seat types
+	Statuses     []string
+	Rows         []MemberRow
+	Total        int64
+	Page         int
+	Pages        int
+	First, Last  int64 // 1-based positions shown
+	PrevURL      string
+	NextURL      string
+	PrevFragment string
+	NextFragment string
+	Error        string // translated message for an invalid filter
+}
+
+// MemberRow is one member.
+type MemberRow struct {
+	ID       int64
+	Name     string
+	Email    string
+	Role     string
+	SeatType string // "" when Unassigned
+	Status   string
+	Source   string
+	Added    time.Time
+}
+
+// Billing is Organization settings › Billing.
+type Billing struct {
+	PlanModel     string
+	SalesAssisted bool
+	TermStart     time.Time
+	TermEnd       time.Time // first day after the term
+	LastDay       time.Time // last day of the term
+	Currency      string
+	Seats         []BillingSeat
+	YearlyMinor   int64
+	ExtraUsage    bool
+	Invoices      []Invoice
+}
+
+// BillingSeat is one seat type on the Billing page.
+type BillingSeat struct {
+	Key        string
+	Purchased  int
+	Assigned   int
+	Available  int
+	PriceMinor int64 // per seat per month, billed annually
+	YearMinor  int64 // Purchased × PriceMinor × 12
+}
+
+// Invoice is one row of the invoices list.
+type Invoice struct {
+	Number     string
+	IssuedAt   time.Time
+	TotalMinor int64
+	Currency   string
+}
+
+// Error is a 403, 404, 422 or 500 page.
+type Error struct {
+	Status  int
+	Title   string // translated
+	Message string // translated
+}

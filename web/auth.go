@@ -1,0 +1,124 @@
+package web
+
+import (
+	"errors"
+	"net"
+	"net/http"
+	"strings"
+
+	"github.com/seatdesk/seatdesk/locales"
+	"github.com/seatdesk/seatdesk/models"
+	"github.com/seatdesk/seatdesk/templates"
+)
+
+// LoginForm shows the sign-in form; a signed-in user goes straight on.
+func (s *Server) LoginForm(w http.ResponseWriter, r *http.Request) error {
+	next := safeNext(r.URL.Query().Get("next"))
+	if UserFrom(r.Context()) != nil {
+		redirect(w, r, next)
+		return nil
+	}
+	return s.loginPage(w, r, http.StatusOK, templates.Login{Next: next})
+}
+
+// Login checks the credentials, rotates the session and goes to next.
+func (s *Server) Login(w http.ResponseWriter, r *http.Request) error {
+	email := strings.TrimSpace(r.PostFormValue("email"))
+	password := r.PostFormValue("password")
+	next := safeNext(r.PostFormValue("next"))
+	vm := templates.Login{Email: email, Next: next}
+	loc := locales.From(r.Context())
+	if email == "" || password == "" {
+		vm.Error = loc.T("auth.login.missing", nil)
+		return s.loginPage(w, r, http.StatusUnprocessableEntity, vm)
+	}
+	user, err := models.Authenticate(r.Context(), s.db, s.clock, email, password, clientAddr(r))
+	var throttled *models.Throttled
+	var invalid *models.Invalid
+	switch {
+	case errors.As(err, &throttled):
+		vm.Error = loc.T("auth.login.throttled", map[string]any{"Minutes": throttled.RetryAfterMinutes})
+		return s.loginPage(w, r, http.StatusTooManyRequests, vm)
+	case errors.As(err, &invalid):
+		vm.Error = loc.T(invalid.Key, invalid.Args)
+		return s.loginPage(w, r, http.StatusUnprocessableEntity, vm)
+	case err != nil:
+		return err
+	}
+	if err := s.sessions.signIn(w, r, user.ID); err != nil {
+		return err
+	}
+	redirect(w, r, next)
+	return nil
+}
+
+func (s *Server) loginPage(w http.ResponseWriter, r *http.Request, status int, vm templates.Login) error {
+	return s.page(w, r, status, locales.T(r.Context(), "auth.login.title"), "", templates.LoginPage(vm))
+}
+
+// Logout ends the session.
+func (s *Server) Logout(w http.ResponseWriter, r *http.Request) error {
+	if err := s.sessions.signOut(w, r); err != nil {
+		return err
+	}
+	redirect(w, r, "/login")
+	return nil
+}
+
+// OrgPicker lists the user's organizations; with exactly one it opens it.
+func (s *Server) OrgPicker(w http.ResponseWriter, r *http.Request) error {
+	orgs, err := models.OrgsOf(r.Context(), s.db, UserFrom(r.Context()).ID)
+	if err != nil {
+		return err
+	}
+	if len(orgs) == 1 {
+		redirect(w, r, "/orgs/"+orgs[0].Slug)
+		return nil
+	}
+	vm := make([]templates.OrgChoice, len(orgs))
+	for i, o := range orgs {
+		vm[i] = templates.OrgChoice{Slug: o.Slug, Name: o.Name, Role: string(o.Role)}
+	}
+	return s.page(w, r, http.StatusOK, locales.T(r.Context(), "orgs.title"), "", templates.OrgPicker(vm))
+}
+
+// OrgHome opens Organization settings for Admins and above, and shows a Member
+// their own membership.
+func (s *Server) OrgHome(w http.ResponseWriter, r *http.Request) error {
+	actor := ActorFrom(r.Context())
+	if models.Allows(actor.Role, models.ViewOrganization) {
+		redirect(w, r, "/orgs/"+actor.Org.Slug+"/settings/organization")
+		return nil
+	}
+	vm := templates.MemberHome{Role: string(actor.Role)}
+	if actor.SeatTypeKey != nil {
+		vm.SeatType = *actor.SeatTypeKey
+	}
+	return s.page(w, r, http.StatusOK, locales.T(r.Context(), "member_home.title"), "", templates.MemberHomePage(vm))
+}
+
+// Health answers 200 when the database does.
+func (s *Server) Health(w http.ResponseWriter, r *http.Request) error {
+	if err := models.Ping(r.Context(), s.db); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+	_, err := w.Write([]byte("ok\n"))
+	return err
+}
+
+// safeNext keeps a post-login destination on this site.
+func safeNext(next string) string {
+	if !strings.HasPrefix(next, "/") || strings.HasPrefix(next, "//") || strings.HasPrefix(next, "/\\") || strings.ContainsAny(next, "\r\n") {
+		return "/"
+	}
+	return next
+}
+
+func clientAddr(r *http.Request) string {
+	host, _, err := net.SplitHostPort(r.RemoteAddr)
+	if err != nil {
+		return r.RemoteAddr
+	}
+	return host
+}

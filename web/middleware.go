@@ -1,0 +1,191 @@
+package web
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"errors"
+	"net/http"
+	"net/url"
+	"regexp"
+	"time"
+
+	"github.com/seatdesk/seatdesk/locales"
+	"github.com/seatdesk/seatdesk/models"
+)
+
+// reqState is what the middleware learns about a request, for handlers and
+// for the request log line.
+type reqState struct {
+	id     string
+	user   *models.User
+	actor  *models.Actor
+	status int
+}
+
+type stateKey struct{}
+
+func state(ctx context.Context) *reqState {
+	st, _ := ctx.Value(stateKey{}).(*reqState)
+	if st == nil {
+		return &reqState{}
+	}
+	return st
+}
+
+// ActorFrom returns the actor of an organization route.
+func ActorFrom(ctx context.Context) models.Actor { return *state(ctx).actor }
+
+// UserFrom returns the signed-in user, or nil.
+func UserFrom(ctx context.Context) *models.User { return state(ctx).user }
+
+var requestIDPattern = regexp.MustCompile(`^[A-Za-z0-9._-]{8,64}$`)
+
+const langCookie = "seatdesk_lang"
+
+// middleware wraps every request: request id and log line, panic recovery,
+// security headers, cross-origin protection and the user's language.
+func (s *Server) middleware(next http.Handler) http.Handler {
+	cop := http.NewCrossOriginProtection()
+	cop.SetDenyHandler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		s.fail(w, r, errCrossOrigin)
+	}))
+	h := cop.Handler(next)
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		start := time.Now()
+		st := &reqState{id: r.Header.Get("X-Request-Id")}
+		if !requestIDPattern.MatchString(st.id) {
+			buf := make([]byte, 8)
+			_, _ = rand.Read(buf)
+			st.id = hex.EncodeToString(buf)
+		}
+		ctx := context.WithValue(r.Context(), stateKey{}, st)
+		ctx = locales.With(ctx, s.catalog.Locale(s.language(w, r)))
+		r = r.WithContext(ctx)
+		rec := &statusRecorder{ResponseWriter: w, status: http.StatusOK}
+		secureHeaders(rec.Header(), r.TLS != nil)
+		rec.Header().Set("X-Request-Id", st.id)
+		defer func() {
+			if p := recover(); p != nil {
+				s.log.ErrorContext(ctx, "panic", "request_id", st.id, "panic", p)
+				if !rec.wrote {
+					s.fail(rec, r, errors.New("panic"))
+				}
+			}
+			attrs := []any{"request_id", st.id, "method", r.Method, "path", r.URL.Path, "status", rec.status,
+				"duration_ms", float64(time.Since(start).Microseconds()) / 1000}
+			if st.user != nil {
+				attrs = append(attrs, "user_id", st.user.ID)
+			}
+			s.log.InfoContext(ctx, "request", attrs...)
+		}()
+		h.ServeHTTP(rec, r)
+	})
+}
+
+// language picks the interface language: ?lang= (remembered in a cookie), the
+// cookie, else Accept-Language.
+func (s *Server) language(w http.ResponseWriter, r *http.Request) string {
+	if q := r.URL.Query().Get("lang"); locales.Supported(q) {
+		http.SetCookie(w, &http.Cookie{Name: langCookie, Value: q, Path: "/", MaxAge: 365 * 24 * 3600,
+			HttpOnly: true, SameSite: http.SameSiteLaxMode, Secure: r.TLS != nil})
+		return q
+	}
+	if c, err := r.Cookie(langCookie); err == nil && locales.Supported(c.Value) {
+		return c.Value
+	}
+	return s.catalog.Match(r.Header.Get("Accept-Language"))
+}
+
+func secureHeaders(h http.Header, tls bool) {
+	h.Set("Content-Security-Policy", "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "+
+		"connect-src 'self'; object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'")
+	h.Set("X-Content-Type-Options", "nosniff")
+	h.Set("X-Frame-Options", "DENY")
+	h.Set("Referrer-Policy", "same-origin")
+	h.Set("Cross-Origin-Opener-Policy", "same-origin")
+	h.Set("Permissions-Policy", "camera=(), microphone=(), geolocation=(), payment=()")
+	if tls {
+		h.Set("Strict-Transport-Security", "max-age=31536000; includeSubDomains")
+	}
+}
+
+// guard enforces a route's permission before its handler runs (R-PERM-2):
+// anonymous users go to the sign-in page, non-members of the organization get
+// 404 (R-PERM-3), members without the permission get 403.
+func (s *Server) guard(rt Route) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		st := state(r.Context())
+		if rt.Permission != models.Public {
+			user, err := s.currentUser(r)
+			if err != nil {
+				s.fail(w, r, err)
+				return
+			}
+			if user == nil {
+				s.fail(w, r, errSignInNeeded)
+				return
+			}
+			st.user = user
+		} else if user, err := s.currentUser(r); err == nil {
+			st.user = user
+		}
+		if rt.Permission.OrgScoped() {
+			actor, err := models.ActorFor(r.Context(), s.db, *st.user, r.PathValue("org"))
+			if err != nil {
+				s.fail(w, r, err)
+				return
+			}
+			st.actor = &actor
+			if err := actor.Check(rt.Permission); err != nil {
+				s.fail(w, r, err)
+				return
+			}
+		}
+		if err := rt.handle(w, r); err != nil {
+			s.fail(w, r, err)
+		}
+	})
+}
+
+// currentUser loads the session's user; nil when signed out or the user is gone.
+func (s *Server) currentUser(r *http.Request) (*models.User, error) {
+	uid, err := s.sessions.userID(r)
+	if err != nil || uid == 0 {
+		return nil, err
+	}
+	u, err := models.UserByID(r.Context(), s.db, uid)
+	if errors.Is(err, models.ErrNotFound) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	return &u, nil
+}
+
+// loginURL is the sign-in page that returns to the current page.
+func loginURL(r *http.Request) string {
+	return "/login?next=" + url.QueryEscape(r.URL.RequestURI())
+}
+
+type statusRecorder struct {
+	http.ResponseWriter
+	status int
+	wrote  bool
+}
+
+func (r *statusRecorder) WriteHeader(code int) {
+	if !r.wrote {
+		r.status = code
+		r.wrote = true
+	}
+	r.ResponseWriter.WriteHeader(code)
+}
+
+func (r *statusRecorder) Write(b []byte) (int, error) {
+	r.wrote = true
+	return r.ResponseWriter.Write(b)
+}
+
+func (r *statusRecorder) Unwrap() http.ResponseWriter { return r.ResponseWriter }

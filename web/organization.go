@@ -1,0 +1,136 @@
+package web
+
+import (
+	"errors"
+	"net/http"
+	"net/url"
+	"strconv"
+
+	"github.com/seatdesk/seatdesk/locales"
+	"github.com/seatdesk/seatdesk/models"
+	"github.com/seatdesk/seatdesk/templates"
+)
+
+// Organization is Organization settings › Organization: the seat summary and
+// the members table.
+func (s *Server) Organization(w http.ResponseWriter, r *http.Request) error {
+	actor := ActorFrom(r.Context())
+	pools, err := models.SeatPools(r.Context(), s.db, actor.Org.ID)
+	if err != nil {
+		return err
+	}
+	members, status, err := s.members(r, actor, pools)
+	if err != nil {
+		return err
+	}
+	vm := templates.Organization{Seats: seatSummaries(pools), Members: members}
+	return s.page(w, r, status, locales.T(r.Context(), "nav.organization"), "organization", templates.OrganizationPage(vm))
+}
+
+// MembersFragment is the members table alone, for htmx search, filters and
+// pagination; the address bar follows the page URL.
+func (s *Server) MembersFragment(w http.ResponseWriter, r *http.Request) error {
+	actor := ActorFrom(r.Context())
+	pools, err := models.SeatPools(r.Context(), s.db, actor.Org.ID)
+	if err != nil {
+		return err
+	}
+	members, status, err := s.members(r, actor, pools)
+	if err != nil {
+		return err
+	}
+	w.Header().Set("HX-Push-Url", members.BaseURL+filterQuery(members, members.Page))
+	return s.fragment(w, r, status, templates.MembersTable(members))
+}
+
+// members reads the filters from the query and loads one page; an invalid
+// filter shows its message above an empty table with status 422.
+func (s *Server) members(r *http.Request, actor models.Actor, pools []models.SeatPool) (templates.Members, int, error) {
+	q := r.URL.Query()
+	base := "/orgs/" + actor.Org.Slug + "/settings/organization"
+	vm := templates.Members{
+		BaseURL:     base,
+		FragmentURL: base + "/members",
+		Query:       q.Get("q"),
+		SeatType:    q.Get("seat"),
+		Status:      q.Get("status"),
+		Page:        1,
+	}
+	for _, p := range pools {
+		vm.SeatTypes = append(vm.SeatTypes, p.SeatTypeKey)
+	}
+	for _, st := range models.Statuses {
+		vm.Statuses = append(vm.Statuses, string(st))
+	}
+	loc := locales.From(r.Context())
+	if p := q.Get("page"); p != "" {
+		n, err := strconv.Atoi(p)
+		if err != nil || n < 1 {
+			vm.Error = loc.T("members.filter.bad_page", nil)
+			return vm, http.StatusUnprocessableEntity, nil
+		}
+		vm.Page = n
+	}
+	page, err := models.ListMembers(r.Context(), s.db, actor, pools, models.MemberFilter{
+		Query: vm.Query, SeatType: vm.SeatType, Status: vm.Status, Page: vm.Page})
+	var invalid *models.Invalid
+	if errors.As(err, &invalid) {
+		vm.Error = loc.T(invalid.Key, invalid.Args)
+		return vm, http.StatusUnprocessableEntity, nil
+	}
+	if err != nil {
+		return vm, 0, err
+	}
+	vm.Total, vm.Pages = page.Total, page.Pages
+	for _, m := range page.Rows {
+		row := templates.MemberRow{ID: m.ID, Name: m.Name, Email: m.Email, Role: string(m.Role),
+			Status: string(m.Status), Source: string(m.Source), Added: m.CreatedAt}
+		if m.SeatTypeKey != nil {
+			row.SeatType = *m.SeatTypeKey
+		}
+		vm.Rows = append(vm.Rows, row)
+	}
+	if len(vm.Rows) > 0 {
+		vm.First = int64((vm.Page-1)*models.MembersPageSize + 1)
+		vm.Last = vm.First + int64(len(vm.Rows)) - 1
+	}
+	if vm.Page > 1 {
+		prev := min(vm.Page-1, max(vm.Pages, 1))
+		vm.PrevURL = base + filterQuery(vm, prev)
+		vm.PrevFragment = vm.FragmentURL + filterQuery(vm, prev)
+	}
+	if vm.Page < vm.Pages {
+		vm.NextURL = base + filterQuery(vm, vm.Page+1)
+		vm.NextFragment = vm.FragmentURL + filterQuery(vm, vm.Page+1)
+	}
+	return vm, http.StatusOK, nil
+}
+
+// filterQuery is the query string of the members table's filters at a page.
+func filterQuery(m templates.Members, page int) string {
+	q := url.Values{}
+	if m.Query != "" {
+		q.Set("q", m.Query)
+	}
+	if m.SeatType != "" {
+		q.Set("seat", m.SeatType)
+	}
+	if m.Status != "" {
+		q.Set("status", m.Status)
+	}
+	if page > 1 {
+		q.Set("page", strconv.Itoa(page))
+	}
+	if len(q) == 0 {
+		return ""
+	}
+	return "?" + q.Encode()
+}
+
+func seatSummaries(pools []models.SeatPool) []templates.SeatSummary {
+	out := make([]templates.SeatSummary, len(pools))
+	for i, p := range pools {
+		out[i] = templates.SeatSummary{Key: p.SeatTypeKey, Purchased: p.Purchased, Assigned: p.Assigned, Available: p.Available()}
+	}
+	return out
+}

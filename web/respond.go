@@ -1,0 +1,132 @@
+package web
+
+import (
+	"context"
+	"errors"
+	"net/http"
+	"net/url"
+
+	"github.com/a-h/templ"
+
+	"github.com/seatdesk/seatdesk/locales"
+	"github.com/seatdesk/seatdesk/models"
+	"github.com/seatdesk/seatdesk/templates"
+)
+
+// This file is the only code that writes responses.
+
+var (
+	errSignInNeeded = errors.New("sign-in needed")
+	errCrossOrigin  = errors.New("cross-origin request refused")
+)
+
+var languageNames = map[string]string{"en": "English", "it": "Italiano", "fr": "Français"}
+
+func isHTMX(r *http.Request) bool { return r.Header.Get("HX-Request") == "true" }
+
+// page renders a full page inside the layout.
+func (s *Server) page(w http.ResponseWriter, r *http.Request, status int, title, nav string, body templ.Component) error {
+	vm := templates.Page{Title: title, Lang: locales.From(r.Context()).Lang, Nav: nav, LangLinks: langLinks(r)}
+	st := state(r.Context())
+	if st.user != nil {
+		vm.User = &templates.User{Name: st.user.Name, Email: st.user.Email}
+	}
+	if a := st.actor; a != nil {
+		vm.Org = &templates.OrgNav{Slug: a.Org.Slug, Name: a.Org.Name, Role: string(a.Role),
+			CanViewOrganization: models.Allows(a.Role, models.ViewOrganization),
+			CanViewBilling:      models.Allows(a.Role, models.ViewBilling)}
+	}
+	return render(w, templ.WithChildren(r.Context(), body), status, templates.Layout(vm))
+}
+
+// fragment renders a component alone, for htmx.
+func (s *Server) fragment(w http.ResponseWriter, r *http.Request, status int, c templ.Component) error {
+	return render(w, r.Context(), status, c)
+}
+
+func render(w http.ResponseWriter, ctx context.Context, status int, c templ.Component) error {
+	h := w.Header()
+	h.Set("Content-Type", "text/html; charset=utf-8")
+	h.Set("Cache-Control", "no-store")
+	h.Add("Vary", "HX-Request")
+	h.Add("Vary", "Cookie")
+	h.Add("Vary", "Accept-Language")
+	w.WriteHeader(status)
+	return c.Render(ctx, w)
+}
+
+// redirect sends the browser to target after a form post (303), or tells
+// htmx to go there (HX-Redirect with 200: htmx ignores headers on 3xx).
+func redirect(w http.ResponseWriter, r *http.Request, target string) {
+	if isHTMX(r) {
+		w.Header().Set("HX-Redirect", target)
+		w.WriteHeader(http.StatusOK)
+		return
+	}
+	http.Redirect(w, r, target, http.StatusSeeOther)
+}
+
+// fail turns an error into a response in the user's language. The user never
+// sees err.Error().
+func (s *Server) fail(w http.ResponseWriter, r *http.Request, err error) {
+	ctx := r.Context()
+	loc := locales.From(ctx)
+	st := state(ctx)
+	var (
+		forbidden *models.Forbidden
+		invalid   *models.Invalid
+		throttled *models.Throttled
+	)
+	vm := templates.Error{}
+	switch {
+	case errors.Is(err, errSignInNeeded):
+		redirect(w, r, loginURL(r))
+		return
+	case errors.Is(err, errCrossOrigin):
+		vm = templates.Error{Status: http.StatusForbidden, Title: loc.T("error.forbidden.title", nil), Message: loc.T("error.cross_origin", nil)}
+	case errors.As(err, &forbidden):
+		current := ""
+		if st.actor != nil {
+			current = loc.T("role."+string(st.actor.Role), nil)
+		}
+		vm = templates.Error{Status: http.StatusForbidden, Title: loc.T("error.forbidden.title", nil),
+			Message: loc.T("error.forbidden.body", map[string]any{"Role": loc.T("role."+string(forbidden.Need), nil), "Current": current})}
+	case errors.Is(err, models.ErrNotFound):
+		vm = templates.Error{Status: http.StatusNotFound, Title: loc.T("error.not_found.title", nil), Message: loc.T("error.not_found.body", nil)}
+	case errors.As(err, &invalid):
+		vm = templates.Error{Status: http.StatusUnprocessableEntity, Title: loc.T("error.invalid.title", nil), Message: loc.T(invalid.Key, invalid.Args)}
+	case errors.As(err, &throttled):
+		vm = templates.Error{Status: http.StatusTooManyRequests, Title: loc.T("error.invalid.title", nil),
+			Message: loc.T("auth.login.throttled", map[string]any{"Minutes": throttled.RetryAfterMinutes})}
+	default:
+		s.log.ErrorContext(ctx, "request failed", "request_id", st.id, "error", err.Error())
+		vm = templates.Error{Status: http.StatusInternalServerError, Title: loc.T("error.internal.title", nil),
+			Message: loc.T("error.internal.body", map[string]any{"RequestID": st.id})}
+	}
+	var rerr error
+	if isHTMX(r) {
+		rerr = s.fragment(w, r, vm.Status, templates.ErrorPage(vm))
+	} else {
+		rerr = s.page(w, r, vm.Status, vm.Title, "", templates.ErrorPage(vm))
+	}
+	if rerr != nil {
+		s.log.ErrorContext(ctx, "render error page", "request_id", st.id, "error", rerr.Error())
+	}
+}
+
+// langLinks are the language switcher's links: the same page with ?lang=.
+func langLinks(r *http.Request) []templates.LangLink {
+	current := locales.From(r.Context()).Lang
+	links := make([]templates.LangLink, 0, len(locales.Languages))
+	for _, lang := range locales.Languages {
+		q := r.URL.Query()
+		q.Set("lang", lang)
+		path := r.URL.Path
+		if r.Method != http.MethodGet {
+			path = "/"
+			q = url.Values{"lang": {lang}}
+		}
+		links = append(links, templates.LangLink{Lang: lang, Label: languageNames[lang], Href: path + "?" + q.Encode(), Current: lang == current})
+	}
+	return links
+}

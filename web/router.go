@@ -1,0 +1,34 @@
+package web
+
+import (
+	"net/http"
+
+	"github.com/seatdesk/seatdesk/models"
+)
+
+// handlerFunc is a handler that returns its error to one adapter (respond.go).
+type handlerFunc func(w http.ResponseWriter, r *http.Request) error
+
+// Route is one row of THE route table: the pattern, the permission it needs
+// and the handler. Nothing else registers URLs (but the static files).
+type Route struct {
+	Pattern    string
+	Permission models.Permission
+	handle     handlerFunc
+}
+
+func (s *Server) routes() []Route {
+	return []Route{
+		{"GET /{$}", models.SignedIn, s.OrgPicker},
+		{"GET /healthz", models.Public, s.Health},
+		{"GET /login", models.Public, s.LoginForm},
+		{"POST /login", models.Public, s.Login},
+		{"POST /logout", models.SignedIn, s.Logout},
+		{"GET /orgs", models.SignedIn, s.OrgPicker},
+		{"GET /orgs/{org}", models.OrgMember, s.OrgHome},
+		{"GET /orgs/{org}/settings/organization", models.ViewOrganization, s.Organization},
+		{"GET /orgs/{org}/settings/organization/members", models.ViewOrganization, s.MembersFragment},
+		{"GET /orgs/{org}/settings/billing", models.ViewBilling, s.Billing},
+	}
+}
+
