@@ -66,9 +66,9 @@ func NormalizeEmail(email string) string { return strings.ToLower(strings.TrimSp
 // Login throttling: at most this many failures per window, per account and per
 // client address. Counted in the database so that every instance agrees.
 const (
-	LoginWindow            = 15 * time.Minute
-	MaxFailuresPerAccount  = 5
-	MaxFailuresPerAddress  = 20
+	LoginWindow           = 15 * time.Minute
+	MaxFailuresPerAccount = 5
+	MaxFailuresPerAddress = 20
 )
 
 // ErrBadCredentials is a wrong email or password; the message never says which.

@@ -11,7 +11,6 @@ import (
 	"gorm.io/driver/postgres"
 	"gorm.io/gorm"
 	"gorm.io/gorm/logger"
-
 )
 
 // Open connects to PostgreSQL when dsn is a postgres:// URL, else to the SQLite

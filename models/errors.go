@@ -31,7 +31,9 @@ type Forbidden struct {
 	Need       Role
 }
 
-func (e *Forbidden) Error() string { return fmt.Sprintf("forbidden: %s needs %s", e.Permission, e.Need) }
+func (e *Forbidden) Error() string {
+	return fmt.Sprintf("forbidden: %s needs %s", e.Permission, e.Need)
+}
 
 // Throttled says that too many sign-in attempts failed recently.
 type Throttled struct{ RetryAfterMinutes int }

@@ -50,19 +50,19 @@ const (
 
 // Organization is a customer company with one Enterprise plan.
 type Organization struct {
-	ID                  int64     `gorm:"primaryKey"`
-	Name                string    `gorm:"size:200;not null"`
-	Slug                string    `gorm:"size:64;not null;uniqueIndex"`
-	PlanModel           PlanModel `gorm:"size:32;not null"`
-	SalesAssisted       bool      `gorm:"not null;default:false"`
-	TermStart           time.Time `gorm:"not null"` // UTC midnight, first day of the term
-	TermEnd             time.Time `gorm:"not null"` // UTC midnight, first day after the term
-	Currency            string    `gorm:"size:3;not null"`
-	ExtraUsage          bool      `gorm:"not null;default:false"`
-	ExtraUsageCapMinor  *int64
-	CancelAtTermEnd     bool `gorm:"not null;default:false"`
-	CreatedAt           time.Time
-	UpdatedAt           time.Time
+	ID                 int64     `gorm:"primaryKey"`
+	Name               string    `gorm:"size:200;not null"`
+	Slug               string    `gorm:"size:64;not null;uniqueIndex"`
+	PlanModel          PlanModel `gorm:"size:32;not null"`
+	SalesAssisted      bool      `gorm:"not null;default:false"`
+	TermStart          time.Time `gorm:"not null"` // UTC midnight, first day of the term
+	TermEnd            time.Time `gorm:"not null"` // UTC midnight, first day after the term
+	Currency           string    `gorm:"size:3;not null"`
+	ExtraUsage         bool      `gorm:"not null;default:false"`
+	ExtraUsageCapMinor *int64
+	CancelAtTermEnd    bool `gorm:"not null;default:false"`
+	CreatedAt          time.Time
+	UpdatedAt          time.Time
 }
 
 // SeatType is one row of the seat-type catalogue (SPEC §3).
@@ -78,12 +78,12 @@ type SeatType struct {
 
 // SeatPool is an organization's allocation of one seat type.
 type SeatPool struct {
-	ID          int64  `gorm:"primaryKey"`
-	OrgID       int64  `gorm:"not null;uniqueIndex:idx_seat_pools_org_type,priority:1"`
-	SeatTypeKey string `gorm:"size:32;not null;uniqueIndex:idx_seat_pools_org_type,priority:2"`
-	Purchased   int    `gorm:"not null"`
-	Assigned    int    `gorm:"not null"`
-	PriceMinor  int64  `gorm:"not null"` // per seat per month, billed annually
+	ID          int64    `gorm:"primaryKey"`
+	OrgID       int64    `gorm:"not null;uniqueIndex:idx_seat_pools_org_type,priority:1"`
+	SeatTypeKey string   `gorm:"size:32;not null;uniqueIndex:idx_seat_pools_org_type,priority:2"`
+	Purchased   int      `gorm:"not null"`
+	Assigned    int      `gorm:"not null"`
+	PriceMinor  int64    `gorm:"not null"` // per seat per month, billed annually
 	SeatType    SeatType `gorm:"foreignKey:SeatTypeKey;references:Key"`
 	CreatedAt   time.Time
 	UpdatedAt   time.Time
@@ -134,7 +134,7 @@ type Invoice struct {
 type InvoiceLineKind string
 
 const (
-	LineSubscription InvoiceLineKind = "subscription" // a full term's seats
+	LineSubscription InvoiceLineKind = "subscription"  // a full term's seats
 	LineSeatPurchase InvoiceLineKind = "seat_purchase" // seats added during a term, prorated
 )
 
@@ -153,22 +153,22 @@ type InvoiceLine struct {
 
 // AuditEvent records who changed what, before and after (R-AUDIT-1).
 type AuditEvent struct {
-	ID          int64  `gorm:"primaryKey"`
-	OrgID       int64  `gorm:"not null;index:idx_audit_org_created,priority:1"`
-	ActorUserID *int64 // nil for the system (SCIM, renewal, demo loader)
-	Action      string `gorm:"size:64;not null"`
-	SubjectType string `gorm:"size:32;not null"`
-	SubjectID   int64  `gorm:"not null"`
-	Before      string `gorm:"type:text;not null"` // JSON
-	After       string `gorm:"type:text;not null"` // JSON
+	ID          int64     `gorm:"primaryKey"`
+	OrgID       int64     `gorm:"not null;index:idx_audit_org_created,priority:1"`
+	ActorUserID *int64    // nil for the system (SCIM, renewal, demo loader)
+	Action      string    `gorm:"size:64;not null"`
+	SubjectType string    `gorm:"size:32;not null"`
+	SubjectID   int64     `gorm:"not null"`
+	Before      string    `gorm:"type:text;not null"` // JSON
+	After       string    `gorm:"type:text;not null"` // JSON
 	CreatedAt   time.Time `gorm:"not null;index:idx_audit_org_created,priority:2"`
 }
 
 // Session is a login session; UserID lets every session of a user be revoked at once.
 type Session struct {
-	ID        string `gorm:"primaryKey;size:64"`
-	UserID    *int64 `gorm:"index"`
-	Data      string `gorm:"type:text;not null"`
+	ID        string    `gorm:"primaryKey;size:64"`
+	UserID    *int64    `gorm:"index"`
+	Data      string    `gorm:"type:text;not null"`
 	ExpiresAt time.Time `gorm:"not null;index"`
 	CreatedAt time.Time
 	UpdatedAt time.Time

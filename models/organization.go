@@ -131,9 +131,9 @@ func escapeLike(s string) string {
 
 // Billing is what Organization settings › Billing shows.
 type Billing struct {
-	Pools         []SeatPool
-	Invoices      []Invoice
-	YearlyMinor   int64 // total per year at the current allocation
+	Pools       []SeatPool
+	Invoices    []Invoice
+	YearlyMinor int64 // total per year at the current allocation
 }
 
 // LoadBilling gathers the Billing page of the actor's organization.

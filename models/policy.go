@@ -5,30 +5,30 @@ package models
 type Permission string
 
 const (
-	Public             Permission = "public"            // anyone, signed in or not
-	SignedIn           Permission = "signed_in"         // any signed-in user, no organization needed
-	ViewOrganization   Permission = "view_organization" // Organization settings › Organization
-	AssignSeats        Permission = "assign_seats"      // reassign seat type, set Unassigned, restore
-	ManageMembers      Permission = "manage_members"    // invite and remove members
-	ViewBilling        Permission = "view_billing"      // Organization settings › Billing
-	ManageBilling      Permission = "manage_billing"    // buy seats, reductions, cancel / resume, extra usage
-	GrantAdmin         Permission = "grant_admin"
-	GrantOwner         Permission = "grant_owner"
-	TransferOwnership  Permission = "transfer_ownership"
-	OrgMember          Permission = "org_member"        // any member of the organization in the URL
+	Public            Permission = "public"            // anyone, signed in or not
+	SignedIn          Permission = "signed_in"         // any signed-in user, no organization needed
+	ViewOrganization  Permission = "view_organization" // Organization settings › Organization
+	AssignSeats       Permission = "assign_seats"      // reassign seat type, set Unassigned, restore
+	ManageMembers     Permission = "manage_members"    // invite and remove members
+	ViewBilling       Permission = "view_billing"      // Organization settings › Billing
+	ManageBilling     Permission = "manage_billing"    // buy seats, reductions, cancel / resume, extra usage
+	GrantAdmin        Permission = "grant_admin"
+	GrantOwner        Permission = "grant_owner"
+	TransferOwnership Permission = "transfer_ownership"
+	OrgMember         Permission = "org_member" // any member of the organization in the URL
 )
 
 // matrix is SPEC §2 as data: which roles hold each organization permission.
 var matrix = map[Permission][]Role{
-	OrgMember: {RolePrimaryOwner, RoleOwner, RoleAdmin, RoleMember},
-	ViewOrganization:   {RolePrimaryOwner, RoleOwner, RoleAdmin},
-	AssignSeats:        {RolePrimaryOwner, RoleOwner, RoleAdmin},
-	ManageMembers:      {RolePrimaryOwner, RoleOwner, RoleAdmin},
-	ViewBilling:        {RolePrimaryOwner, RoleOwner},
-	ManageBilling:      {RolePrimaryOwner, RoleOwner},
-	GrantAdmin:         {RolePrimaryOwner, RoleOwner},
-	GrantOwner:         {RolePrimaryOwner, RoleOwner},
-	TransferOwnership:  {RolePrimaryOwner},
+	OrgMember:         {RolePrimaryOwner, RoleOwner, RoleAdmin, RoleMember},
+	ViewOrganization:  {RolePrimaryOwner, RoleOwner, RoleAdmin},
+	AssignSeats:       {RolePrimaryOwner, RoleOwner, RoleAdmin},
+	ManageMembers:     {RolePrimaryOwner, RoleOwner, RoleAdmin},
+	ViewBilling:       {RolePrimaryOwner, RoleOwner},
+	ManageBilling:     {RolePrimaryOwner, RoleOwner},
+	GrantAdmin:        {RolePrimaryOwner, RoleOwner},
+	GrantOwner:        {RolePrimaryOwner, RoleOwner},
+	TransferOwnership: {RolePrimaryOwner},
 }
 
 // OrgScoped reports whether a permission is checked against a membership of
@@ -65,4 +65,3 @@ func (a Actor) Check(p Permission) error {
 	}
 	return &Forbidden{Permission: p, Need: LowestRole(p)}
 }
-

@@ -31,4 +31,3 @@ func (s *Server) routes() []Route {
 		{"GET /orgs/{org}/settings/billing", models.ViewBilling, s.Billing},
 	}
 }
-

@@ -9,15 +9,15 @@ import (
 
 func initial() *gormigrate.Migration {
 	type Organization struct {
-		ID                 int64  `gorm:"primaryKey"`
-		Name               string `gorm:"size:200;not null"`
-		Slug               string `gorm:"size:64;not null;uniqueIndex"`
-		PlanModel          string `gorm:"size:32;not null"`
-		SalesAssisted      bool   `gorm:"not null;default:false"`
+		ID                 int64     `gorm:"primaryKey"`
+		Name               string    `gorm:"size:200;not null"`
+		Slug               string    `gorm:"size:64;not null;uniqueIndex"`
+		PlanModel          string    `gorm:"size:32;not null"`
+		SalesAssisted      bool      `gorm:"not null;default:false"`
 		TermStart          time.Time `gorm:"not null"`
 		TermEnd            time.Time `gorm:"not null"`
-		Currency           string `gorm:"size:3;not null"`
-		ExtraUsage         bool   `gorm:"not null;default:false"`
+		Currency           string    `gorm:"size:3;not null"`
+		ExtraUsage         bool      `gorm:"not null;default:false"`
 		ExtraUsageCapMinor *int64
 		CancelAtTermEnd    bool `gorm:"not null;default:false"`
 		CreatedAt          time.Time

@@ -132,4 +132,3 @@ func MustCount(t testing.TB, db *gorm.DB, model any, where string, args ...any) 
 	}
 	return n
 }
-
