@@ -128,3 +128,12 @@ func UserByID(ctx context.Context, db *gorm.DB, id int64) (User, error) {
 	}
 	return u, err
 }
+
+// RevokeSessions ends every session of a user at once, inside tx (used when a
+// member is removed, R-INV-3).
+func RevokeSessions(tx *gorm.DB, userID int64) error {
+	if err := tx.Where("user_id = ?", userID).Delete(&Session{}).Error; err != nil {
+		return fmt.Errorf("revoke sessions: %w", err)
+	}
+	return nil
+}
