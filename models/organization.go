@@ -98,6 +98,10 @@ func ListMembers(ctx context.Context, db *gorm.DB, actor Actor, pools []SeatPool
 		return MemberPage{}, fmt.Errorf("count members: %w", err)
 	}
 	page.Pages = int((page.Total + MembersPageSize - 1) / MembersPageSize)
+	if f.Page > page.Pages && page.Pages > 0 {
+		f.Page = page.Pages // past the end: show the last page
+		page.Filter = f
+	}
 	err := q.Select("memberships.id, users.name, users.email, memberships.role, memberships.seat_type_key, memberships.status, memberships.source, memberships.created_at").
 		Order("memberships.id").Limit(MembersPageSize).Offset((f.Page - 1) * MembersPageSize).
 		Scan(&page.Rows).Error

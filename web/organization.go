@@ -81,7 +81,7 @@ func (s *Server) members(r *http.Request, actor models.Actor, pools []models.Sea
 	if err != nil {
 		return vm, 0, err
 	}
-	vm.Total, vm.Pages = page.Total, page.Pages
+	vm.Total, vm.Pages, vm.Page = page.Total, page.Pages, page.Filter.Page
 	for _, m := range page.Rows {
 		row := templates.MemberRow{ID: m.ID, Name: m.Name, Email: m.Email, Role: string(m.Role),
 			Status: string(m.Status), Source: string(m.Source), Added: m.CreatedAt}
