@@ -201,3 +201,33 @@ func TestMembersFragment(t *testing.T) {
 		}
 	})
 }
+
+// TestOrganizationPicker: a user of several organizations picks one; the
+// URL carries the slug.
+func TestOrganizationPicker(t *testing.T) {
+	modeltest.ForEachDB(t, func(t *testing.T, db *gorm.DB) {
+		h := newHarness(t, db)
+		var u models.User
+		var bottega models.Organization
+		db.Take(&u, "email = ?", "admin@acme.example")
+		db.Take(&bottega, "slug = ?", "bottega")
+		db.Create(&models.Membership{OrgID: bottega.ID, UserID: u.ID, Role: models.RoleMember, Status: models.StatusActive, Source: models.SourceInvitation})
+		c := h.login("admin@acme.example")
+		c.lang = "it"
+		res := c.get("/")
+		if res.status != http.StatusOK || !strings.Contains(res.body, "Scegli un&#39;organizzazione") {
+			t.Fatalf("picker: %d", res.status)
+		}
+		for _, w := range []string{`href="/orgs/acme"`, `href="/orgs/bottega"`, "Amministratore", "Membro"} {
+			if !strings.Contains(res.body, w) {
+				t.Errorf("picker lacks %q", w)
+			}
+		}
+		if res := c.get("/orgs/bottega"); res.status != http.StatusOK || !strings.Contains(res.body, "member-home") {
+			t.Errorf("bottega as a member: %d", res.status)
+		}
+		if res := c.get("/orgs/acme"); res.status != http.StatusSeeOther || res.header.Get("Location") != "/orgs/acme/settings/organization" {
+			t.Errorf("acme as an admin: %d %q", res.status, res.header.Get("Location"))
+		}
+	})
+}
