@@ -106,7 +106,7 @@ func TestFormatting(t *testing.T) {
 	}
 	d := time.Date(2026, 3, 5, 0, 0, 0, 0, time.UTC)
 	cases := []struct {
-		lang                           string
+		lang                            string
 		money, jpy, number, date, short string
 	}{
 		{"en", "$18,000.00", "¥1,234", "100,000", "March 5, 2026", "03/05/2026"},

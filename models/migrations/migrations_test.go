@@ -75,4 +75,3 @@ func TestSchemaMatchesModels(t *testing.T) {
 		}
 	})
 }
-
