@@ -78,16 +78,21 @@ type SeatType struct {
 
 // SeatPool is an organization's allocation of one seat type.
 type SeatPool struct {
-	ID          int64    `gorm:"primaryKey"`
-	OrgID       int64    `gorm:"not null;uniqueIndex:idx_seat_pools_org_type,priority:1"`
-	SeatTypeKey string   `gorm:"size:32;not null;uniqueIndex:idx_seat_pools_org_type,priority:2"`
-	Purchased   int      `gorm:"not null"`
-	Assigned    int      `gorm:"not null"`
-	PriceMinor  int64    `gorm:"not null"` // per seat per month, billed annually
-	SeatType    SeatType `gorm:"foreignKey:SeatTypeKey;references:Key"`
-	CreatedAt   time.Time
-	UpdatedAt   time.Time
+	ID          int64  `gorm:"primaryKey"`
+	OrgID       int64  `gorm:"not null;uniqueIndex:idx_seat_pools_org_type,priority:1"`
+	SeatTypeKey string `gorm:"size:32;not null;uniqueIndex:idx_seat_pools_org_type,priority:2"`
+	Purchased   int    `gorm:"not null"`
+	Assigned    int    `gorm:"not null"`
+	PriceMinor  int64  `gorm:"not null"` // per seat per month, billed annually
+	// RenewalQuantity is a reduction scheduled for the next renewal (R-SEAT-5).
+	RenewalQuantity *int
+	SeatType        SeatType `gorm:"foreignKey:SeatTypeKey;references:Key"`
+	CreatedAt       time.Time
+	UpdatedAt       time.Time
 }
+
+// YearlyMinor is what the pool costs per year.
+func (p SeatPool) YearlyMinor() int64 { return int64(p.Purchased) * p.PriceMinor * 12 }
 
 // Available is the number of seats of this type nobody holds.
 func (p SeatPool) Available() int { return p.Purchased - p.Assigned }
@@ -128,6 +133,21 @@ type Invoice struct {
 	TotalMinor int64     `gorm:"not null"`
 	Lines      []InvoiceLine
 	CreatedAt  time.Time
+}
+
+// SeatQuote is a reviewed purchase: Upgrade charges exactly its amount, once.
+type SeatQuote struct {
+	ID          int64     `gorm:"primaryKey"`
+	Token       string    `gorm:"size:64;not null;uniqueIndex"`
+	OrgID       int64     `gorm:"not null;index"`
+	SeatTypeKey string    `gorm:"size:32;not null"`
+	Quantity    int       `gorm:"not null"`
+	PriceMinor  int64     `gorm:"not null"`
+	AmountMinor int64     `gorm:"not null"`
+	QuotedOn    time.Time `gorm:"not null"` // the UTC day the amount is valid for
+	CreatedBy   int64     `gorm:"not null"`
+	InvoiceID   *int64    // set once the quote is charged
+	CreatedAt   time.Time
 }
 
 // InvoiceLineKind says what a line charges for.
@@ -191,5 +211,5 @@ type LoginFailure struct {
 // All lists every model, for the schema test.
 func All() []any {
 	return []any{&Organization{}, &SeatType{}, &SeatPool{}, &User{}, &Membership{},
-		&Invoice{}, &InvoiceLine{}, &AuditEvent{}, &Session{}, &Setting{}, &LoginFailure{}}
+		&SeatQuote{}, &Invoice{}, &InvoiceLine{}, &AuditEvent{}, &Session{}, &Setting{}, &LoginFailure{}}
 }

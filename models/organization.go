@@ -132,30 +132,3 @@ func validStatus(s string) bool {
 func escapeLike(s string) string {
 	return strings.NewReplacer(`\`, `\\`, `%`, `\%`, `_`, `\_`).Replace(s)
 }
-
-// Billing is what Organization settings › Billing shows.
-type Billing struct {
-	Pools       []SeatPool
-	Invoices    []Invoice
-	YearlyMinor int64 // total per year at the current allocation
-}
-
-// LoadBilling gathers the Billing page of the actor's organization.
-func LoadBilling(ctx context.Context, db *gorm.DB, actor Actor) (Billing, error) {
-	if err := actor.Check(ViewBilling); err != nil {
-		return Billing{}, err
-	}
-	pools, err := SeatPools(ctx, db, actor.Org.ID)
-	if err != nil {
-		return Billing{}, err
-	}
-	b := Billing{Pools: pools}
-	for _, p := range pools {
-		b.YearlyMinor += int64(p.Purchased) * p.PriceMinor * 12
-	}
-	err = db.WithContext(ctx).Where("org_id = ?", actor.Org.ID).Order("issued_at DESC, id DESC").Limit(100).Find(&b.Invoices).Error
-	if err != nil {
-		return Billing{}, fmt.Errorf("list invoices: %w", err)
-	}
-	return b, nil
-}
