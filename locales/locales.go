@@ -7,6 +7,8 @@ import (
 	"embed"
 	"fmt"
 	"io/fs"
+	"regexp"
+	"strconv"
 	"strings"
 	"time"
 
@@ -221,3 +223,37 @@ func isPluralForm(k string) bool {
 	}
 	return false
 }
+
+// ParseMoney reads an amount typed as digits with an optional decimal part
+// after "." or "," ("500", "500.50", "500,5") into minor units of the
+// currency. Grouping separators are refused rather than guessed, since "1.500"
+// means 1500 in Italian and 1.5 in English.
+func ParseMoney(s, code string) (int64, error) {
+	digits, ok := currency.GetDigits(code)
+	if !ok {
+		return 0, fmt.Errorf("unknown currency %s", code)
+	}
+	m := moneyPattern.FindStringSubmatch(strings.TrimSpace(s))
+	if m == nil || len(m[2]) > int(digits) {
+		return 0, fmt.Errorf("%q is not an amount in %s", s, code)
+	}
+	whole, err := strconv.ParseInt(m[1], 10, 64)
+	if err != nil {
+		return 0, err
+	}
+	frac := m[2] + strings.Repeat("0", int(digits)-len(m[2]))
+	minor := whole
+	for range digits {
+		minor *= 10
+	}
+	if frac != "" {
+		f, err := strconv.ParseInt(frac, 10, 64)
+		if err != nil {
+			return 0, err
+		}
+		minor += f
+	}
+	return minor, nil
+}
+
+var moneyPattern = regexp.MustCompile(`^(\d{1,12})(?:[.,](\d{1,4}))?$`)

@@ -154,3 +154,22 @@ func TestMatch(t *testing.T) {
 		t.Errorf("a missing key renders %q, want the marker", got)
 	}
 }
+
+func TestParseMoney(t *testing.T) {
+	for _, c := range []struct {
+		in   string
+		code string
+		want int64
+		ok   bool
+	}{
+		{"500", "EUR", 50000, true}, {" 500.5 ", "EUR", 50050, true}, {"500,50", "EUR", 50050, true},
+		{"1234", "JPY", 1234, true}, {"12,5", "JPY", 0, false}, {"1.500,50", "EUR", 0, false},
+		{"1,500.50", "USD", 0, false}, {"12.345", "EUR", 0, false}, {"-5", "EUR", 0, false},
+		{"abc", "EUR", 0, false}, {"", "EUR", 0, false}, {"5e3", "EUR", 0, false}, {"5", "XXX?", 0, false},
+	} {
+		got, err := locales.ParseMoney(c.in, c.code)
+		if (err == nil) != c.ok || got != c.want {
+			t.Errorf("ParseMoney(%q, %s) = %d, %v; want %d, ok=%v", c.in, c.code, got, err, c.want, c.ok)
+		}
+	}
+}
