@@ -114,6 +114,23 @@ func (l *Locale) T(key string, args map[string]any) string {
 	return s
 }
 
+// Message translates an error message: its whole-number arguments are
+// formatted for the locale ("10,000", "10.000", "10 000").
+func (l *Locale) Message(key string, args map[string]any) string {
+	formatted := make(map[string]any, len(args))
+	for k, v := range args {
+		switch n := v.(type) {
+		case int:
+			formatted[k] = l.Number(int64(n))
+		case int64:
+			formatted[k] = l.Number(n)
+		default:
+			formatted[k] = v
+		}
+	}
+	return l.T(key, formatted)
+}
+
 // Number formats an integer with the locale's grouping.
 func (l *Locale) Number(n int64) string { return l.printer.Sprintf("%d", n) }
 
@@ -254,6 +271,20 @@ func ParseMoney(s, code string) (int64, error) {
 		minor += f
 	}
 	return minor, nil
+}
+
+// PlainAmount writes minor units as digits and a decimal point ("500.50"),
+// the form ParseMoney reads back.
+func PlainAmount(minor int64, code string) string {
+	digits, _ := currency.GetDigits(code)
+	s := strconv.FormatInt(minor, 10)
+	if digits == 0 {
+		return s
+	}
+	for len(s) <= int(digits) {
+		s = "0" + s
+	}
+	return s[:len(s)-int(digits)] + "." + s[len(s)-int(digits):]
 }
 
 var moneyPattern = regexp.MustCompile(`^(\d{1,12})(?:[.,](\d{1,4}))?$`)

@@ -173,3 +173,18 @@ func TestParseMoney(t *testing.T) {
 		}
 	}
 }
+
+func TestPlainAmount(t *testing.T) {
+	for _, c := range []struct {
+		minor int64
+		code  string
+		want  string
+	}{{50050, "EUR", "500.50"}, {5, "EUR", "0.05"}, {0, "USD", "0.00"}, {1234, "JPY", "1234"}} {
+		if got := locales.PlainAmount(c.minor, c.code); got != c.want {
+			t.Errorf("PlainAmount(%d, %s) = %q, want %q", c.minor, c.code, got, c.want)
+		}
+		if back, err := locales.ParseMoney(locales.PlainAmount(c.minor, c.code), c.code); err != nil || back != c.minor {
+			t.Errorf("round trip of %d %s = %d, %v", c.minor, c.code, back, err)
+		}
+	}
+}

@@ -19,6 +19,7 @@ const MinEnterpriseSeats = 20
 
 // Billing is what Organization settings › Billing shows.
 type Billing struct {
+	Org         Organization // as it is now, after any change in this request
 	Pools       []SeatPool
 	Invoices    []Invoice
 	YearlyMinor int64 // total per year at the current allocation
@@ -34,6 +35,9 @@ func LoadBilling(ctx context.Context, db *gorm.DB, actor Actor) (Billing, error)
 		return Billing{}, err
 	}
 	b := Billing{Pools: pools}
+	if err := db.WithContext(ctx).Take(&b.Org, actor.Org.ID).Error; err != nil {
+		return Billing{}, fmt.Errorf("load organization: %w", err)
+	}
 	for _, p := range pools {
 		b.YearlyMinor += p.YearlyMinor()
 	}

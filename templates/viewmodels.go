@@ -107,34 +107,96 @@ type MemberRow struct {
 
 // Billing is Organization settings › Billing.
 type Billing struct {
-	PlanModel     string
-	SalesAssisted bool
-	TermStart     time.Time
-	TermEnd       time.Time // first day after the term
-	LastDay       time.Time // last day of the term
-	Currency      string
-	Seats         []BillingSeat
-	YearlyMinor   int64
-	ExtraUsage    bool
-	Invoices      []Invoice
+	Slug            string
+	PlanModel       string
+	SalesAssisted   bool
+	IsOwner         bool // Owner or Primary Owner: extra usage
+	CanManage       bool // IsOwner on a self-serve plan: seats, reductions, cancellation
+	TermStart       time.Time
+	TermEnd         time.Time // first day after the term: the renewal date
+	LastDay         time.Time // last day of the term
+	Currency        string
+	Seats           []BillingSeat
+	TotalSeats      int
+	YearlyMinor     int64
+	MinSeats        int
+	CancelAtTermEnd bool
+	ExtraUsage      bool
+	ExtraUsageCap   string // the cap as typed or stored, for the form
+	HasCap          bool
+	CapMinor        int64
+	ExtraUsageError string
+	Invoices        []Invoice
+	Notice          string // translated confirmation of the last change
+	Error           string // translated message for a refused plan-level change
+	Editor          *SeatEditor
+	Review          *SeatReview
+	Reduction       *ReductionForm
 }
 
 // BillingSeat is one seat type on the Billing page.
 type BillingSeat struct {
-	Key        string
-	Purchased  int
-	Assigned   int
-	Available  int
-	PriceMinor int64 // per seat per month, billed annually
-	YearMinor  int64 // Purchased × PriceMinor × 12
+	Key             string
+	Purchased       int
+	Assigned        int
+	Available       int
+	PriceMinor      int64 // per seat per month, billed annually
+	YearMinor       int64 // Purchased × PriceMinor × 12
+	RenewalQuantity int   // scheduled for renewal; meaningful when Reduced
+	Reduced         bool
+	EditLabel       string // accessible name of the pencil button
 }
 
-// Invoice is one row of the invoices list.
+// SeatEditor is the pencil's inline form: how many seats to add.
+type SeatEditor struct {
+	SeatType string
+	Value    string
+	Error    string
+}
+
+// SeatReview shows the change and the prorated charge before Upgrade.
+type SeatReview struct {
+	SeatType       string
+	Token          string
+	Quantity       int
+	Current        int
+	New            int
+	PriceMinor     int64
+	RemainingDays  int
+	TermDays       int
+	AmountMinor    int64
+	NewYearlyMinor int64
+	TermEnd        time.Time
+	Error          string
+}
+
+// ReductionForm is the form that schedules a lower quantity for renewal.
+type ReductionForm struct {
+	SeatType string
+	Value    string
+	Error    string
+}
+
+// Invoice is one invoice, with its lines on the invoice page.
 type Invoice struct {
 	Number     string
 	IssuedAt   time.Time
 	TotalMinor int64
 	Currency   string
+	Lines      []InvoiceLine
+	OrgName    string
+	Slug       string
+}
+
+// InvoiceLine is one line of an invoice.
+type InvoiceLine struct {
+	Kind           string
+	SeatType       string
+	Quantity       int
+	UnitPriceMinor int64
+	AmountMinor    int64
+	PeriodStart    time.Time
+	PeriodEnd      time.Time // first day after the period
 }
 
 // Error is a 403, 404, 422 or 500 page.

@@ -40,7 +40,7 @@ func (s *Server) Login(w http.ResponseWriter, r *http.Request) error {
 		vm.Error = loc.T("auth.login.throttled", map[string]any{"Minutes": throttled.RetryAfterMinutes})
 		return s.loginPage(w, r, http.StatusTooManyRequests, vm)
 	case errors.As(err, &invalid):
-		vm.Error = loc.T(invalid.Key, invalid.Args)
+		vm.Error = loc.Message(invalid.Key, invalid.Args)
 		return s.loginPage(w, r, http.StatusUnprocessableEntity, vm)
 	case err != nil:
 		return err

@@ -140,7 +140,7 @@ func TestLoginRateLimit(t *testing.T) {
 		}
 		// Another account from the same address still signs in (below the
 		// per-address limit).
-		h.login("admin@maison.example")
+		h.loginForm("admin@maison.example")
 		// Failures over many accounts from one address hit the address limit.
 		for i := 0; i < models.MaxFailuresPerAddress; i++ {
 			c.post("/login", url.Values{"email": {"nobody" + string(rune('a'+i)) + "@example.com"}, "password": {"x"}})

@@ -30,6 +30,7 @@ type harness struct {
 	t   testing.TB
 	db  *gorm.DB
 	srv *httptest.Server
+	s   *Server
 }
 
 // newHarness serves Seatdesk on db (already migrated) after loading the demo data.
@@ -50,10 +51,10 @@ func serveDB(t testing.TB, db *gorm.DB, clock models.Clock) *harness {
 		t.Fatal(err)
 	}
 	log := slog.New(slog.NewJSONHandler(io.Discard, nil))
-	h := New(Config{BaseURL: "http://127.0.0.1", SessionKey: []byte("0123456789abcdef0123456789abcdef")}, db, clock, log, catalog, static.Files)
-	srv := httptest.NewServer(h)
+	s := newServer(Config{BaseURL: "http://127.0.0.1", SessionKey: []byte("0123456789abcdef0123456789abcdef")}, db, clock, log, catalog, static.Files)
+	srv := httptest.NewServer(s.handler())
 	t.Cleanup(srv.Close)
-	return &harness{t: t, db: db, srv: srv}
+	return &harness{t: t, db: db, srv: srv, s: s}
 }
 
 // client is a browser-like client with its own cookies that does not follow
@@ -71,8 +72,26 @@ func (h *harness) anon() *client {
 	}}}
 }
 
-// login signs in as email with the demo password and fails the test otherwise.
+// login gives a client signed in as email, through the session store (the
+// sign-in form, with its deliberately slow password hash, has its own tests).
 func (h *harness) login(email string) *client {
+	h.t.Helper()
+	var u models.User
+	if err := h.db.Take(&u, "email = ?", email).Error; err != nil {
+		h.t.Fatalf("login %s: %v", email, err)
+	}
+	rec := httptest.NewRecorder()
+	if err := h.s.sessions.signIn(rec, httptest.NewRequest(http.MethodPost, "/login", nil), u.ID); err != nil {
+		h.t.Fatalf("login %s: %v", email, err)
+	}
+	c := h.anon()
+	base, _ := url.Parse(h.srv.URL)
+	c.http.Jar.SetCookies(base, rec.Result().Cookies())
+	return c
+}
+
+// loginForm signs in through the sign-in form.
+func (h *harness) loginForm(email string) *client {
 	h.t.Helper()
 	c := h.anon()
 	res := c.post("/login", url.Values{"email": {email}, "password": {demoPassword}, "next": {"/"}})

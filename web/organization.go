@@ -75,7 +75,7 @@ func (s *Server) members(r *http.Request, actor models.Actor, pools []models.Sea
 		Query: vm.Query, SeatType: vm.SeatType, Status: vm.Status, Page: vm.Page})
 	var invalid *models.Invalid
 	if errors.As(err, &invalid) {
-		vm.Error = loc.T(invalid.Key, invalid.Args)
+		vm.Error = loc.Message(invalid.Key, invalid.Args)
 		return vm, http.StatusUnprocessableEntity, nil
 	}
 	if err != nil {

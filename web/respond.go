@@ -94,7 +94,7 @@ func (s *Server) fail(w http.ResponseWriter, r *http.Request, err error) {
 	case errors.Is(err, models.ErrNotFound):
 		vm = templates.Error{Status: http.StatusNotFound, Title: loc.T("error.not_found.title", nil), Message: loc.T("error.not_found.body", nil)}
 	case errors.As(err, &invalid):
-		vm = templates.Error{Status: http.StatusUnprocessableEntity, Title: loc.T("error.invalid.title", nil), Message: loc.T(invalid.Key, invalid.Args)}
+		vm = templates.Error{Status: http.StatusUnprocessableEntity, Title: loc.T("error.invalid.title", nil), Message: loc.Message(invalid.Key, invalid.Args)}
 	case errors.As(err, &throttled):
 		vm = templates.Error{Status: http.StatusTooManyRequests, Title: loc.T("error.invalid.title", nil),
 			Message: loc.T("auth.login.throttled", map[string]any{"Minutes": throttled.RetryAfterMinutes})}

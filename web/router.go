@@ -29,5 +29,15 @@ func (s *Server) routes() []Route {
 		{"GET /orgs/{org}/settings/organization", models.ViewOrganization, s.Organization},
 		{"GET /orgs/{org}/settings/organization/members", models.ViewOrganization, s.MembersFragment},
 		{"GET /orgs/{org}/settings/billing", models.ViewBilling, s.Billing},
+		{"GET /orgs/{org}/settings/billing/seats", models.ViewBilling, s.BillingSeats},
+		{"GET /orgs/{org}/settings/billing/seats/{type}/edit", models.ManageBilling, s.EditSeats},
+		{"POST /orgs/{org}/settings/billing/seats/{type}/review", models.ManageBilling, s.ReviewSeats},
+		{"POST /orgs/{org}/settings/billing/seats/{type}/upgrade", models.ManageBilling, s.UpgradeSeats},
+		{"POST /orgs/{org}/settings/billing/seats/{type}/reduction", models.ManageBilling, s.ScheduleReduction},
+		{"POST /orgs/{org}/settings/billing/seats/{type}/reduction/cancel", models.ManageBilling, s.CancelReduction},
+		{"POST /orgs/{org}/settings/billing/cancel", models.ManageBilling, s.CancelPlan},
+		{"POST /orgs/{org}/settings/billing/resume", models.ManageBilling, s.ResumePlan},
+		{"POST /orgs/{org}/settings/billing/extra-usage", models.ManageBilling, s.ExtraUsage},
+		{"GET /orgs/{org}/settings/billing/invoices/{number}", models.ViewBilling, s.Invoice},
 	}
 }

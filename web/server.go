@@ -34,7 +34,11 @@ type Server struct {
 
 // New builds the HTTP handler.
 func New(cfg Config, db *gorm.DB, clock models.Clock, log *slog.Logger, catalog *locales.Catalog, static fs.FS) http.Handler {
-	s := &Server{
+	return newServer(cfg, db, clock, log, catalog, static).handler()
+}
+
+func newServer(cfg Config, db *gorm.DB, clock models.Clock, log *slog.Logger, catalog *locales.Catalog, static fs.FS) *Server {
+	return &Server{
 		db:       db,
 		clock:    clock,
 		log:      log,
@@ -42,6 +46,9 @@ func New(cfg Config, db *gorm.DB, clock models.Clock, log *slog.Logger, catalog 
 		sessions: NewSessionStore(db, clock, cfg.SessionKey, isHTTPS(cfg.BaseURL)),
 		static:   static,
 	}
+}
+
+func (s *Server) handler() http.Handler {
 	mux := http.NewServeMux()
 	for _, rt := range s.routes() {
 		mux.Handle(rt.Pattern, s.guard(rt))
