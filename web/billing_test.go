@@ -86,7 +86,7 @@ func TestBuySeats(t *testing.T) {
 		}
 		// The invoice page.
 		inv := c.get(base + "/invoices/ACME-00002")
-		for _, w := range []string{"Invoice ACME-00002", "Acme Corp", "Enterprise seat seats added, prorated", "$2,613.70"} {
+		for _, w := range []string{"Invoice ACME-00002", "Acme Corp", "Enterprise seat: seats added, prorated", "$2,613.70"} {
 			if !strings.Contains(inv.body, w) {
 				t.Errorf("invoice page lacks %q", w)
 			}
