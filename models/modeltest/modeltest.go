@@ -132,3 +132,27 @@ func MustCount(t testing.TB, db *gorm.DB, model any, where string, args ...any) 
 	}
 	return n
 }
+
+// CheckSeatInvariant fails the test unless, for every seat pool, assigned ≤
+// purchased and assigned equals the members holding that type (R-SEAT-1).
+func CheckSeatInvariant(t testing.TB, db *gorm.DB) {
+	t.Helper()
+	var rows []struct {
+		OrgID       int64
+		SeatTypeKey string
+		Purchased   int
+		Assigned    int
+		Holders     int
+	}
+	err := db.Raw(`SELECT p.org_id, p.seat_type_key, p.purchased, p.assigned,
+		(SELECT COUNT(*) FROM memberships m WHERE m.org_id = p.org_id AND m.seat_type_key = p.seat_type_key) AS holders
+		FROM seat_pools p ORDER BY p.org_id, p.seat_type_key`).Scan(&rows).Error
+	if err != nil {
+		t.Fatalf("check invariant: %v", err)
+	}
+	for _, r := range rows {
+		if r.Assigned > r.Purchased || r.Assigned != r.Holders {
+			t.Errorf("org %d %s: purchased %d, assigned %d, held by %d members", r.OrgID, r.SeatTypeKey, r.Purchased, r.Assigned, r.Holders)
+		}
+	}
+}
