@@ -239,7 +239,7 @@ func RemoveMember(ctx context.Context, db *gorm.DB, actor Actor, membershipID in
 		if m.ID == actor.MembershipID {
 			return Invalidf("", "members.remove.self", nil)
 		}
-		if roleRank(m.Role) > roleRank(actor.Role) {
+		if m.Role.Rank() > actor.Role.Rank() {
 			return &Forbidden{Permission: GrantOwner, Need: RoleOwner}
 		}
 		res := tx.Where("id = ? AND org_id = ?", m.ID, actor.Org.ID).Delete(&Membership{})
@@ -261,15 +261,6 @@ func RemoveMember(ctx context.Context, db *gorm.DB, actor Actor, membershipID in
 			map[string]any{"member": m.User.Email, "role": m.Role, "seat_type": m.SeatTypeKey}, nil)
 	})
 	return name, err
-}
-
-func roleRank(r Role) int {
-	for i, x := range Roles {
-		if x == r {
-			return len(Roles) - i
-		}
-	}
-	return 0
 }
 
 // ChangeRole makes a member Member, Admin or Owner (SPEC §2). Primary

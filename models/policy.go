@@ -65,3 +65,13 @@ func (a Actor) Check(p Permission) error {
 	}
 	return &Forbidden{Permission: p, Need: LowestRole(p)}
 }
+
+// Rank orders roles: 4 for the Primary Owner down to 1 for a Member.
+func (r Role) Rank() int {
+	for i, x := range Roles {
+		if x == r {
+			return len(Roles) - i
+		}
+	}
+	return 0
+}

@@ -37,7 +37,7 @@ func TestSeatSummaries(t *testing.T) {
 	doc := render(t, "it", SeatSummaries([]SeatSummary{
 		{Key: "chat", Purchased: 20, Assigned: 14, Available: 6},
 		{Key: "chat_code", Purchased: 1000, Assigned: 1000, Available: 0},
-	}))
+	}, false))
 	code := doc.Find(`[data-testid="seat-summary-chat_code"]`)
 	if got := code.Find("h3").Text(); got != "Chat + Claude Code" {
 		t.Errorf("title = %q", got)
@@ -66,7 +66,7 @@ func TestMembersTable(t *testing.T) {
 	if row.Length() != 1 || row.AttrOr("data-member-id", "") != "7" {
 		t.Fatalf("rows = %d", row.Length())
 	}
-	if got := row.Find(`[data-testid="member-seat-type"]`).Text(); got != "Non assigné" {
+	if got := strings.TrimSpace(row.Find(`[data-testid="member-seat-type"]`).Text()); got != "Non assigné" {
 		t.Errorf("seat type = %q", got)
 	}
 	if got := row.Find("time").Text(); got != "02/08/2026" {

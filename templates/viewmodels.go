@@ -91,6 +91,20 @@ type Members struct {
 	PrevFragment string
 	NextFragment string
 	Error        string // translated message for an invalid filter
+	Can          MemberRights
+	Currency     string
+}
+
+// MemberRights is what the viewer may do in the members table.
+type MemberRights struct {
+	AssignSeats   bool // Admin and above
+	RemoveMembers bool // Admin and above
+	ChangeRoles   bool // Owner and above
+	GrantOwner    bool // Owner and above
+	Transfer      bool // Primary Owner
+	BuySeats      bool // Owner and above on a self-serve plan
+	ViewerID      int64
+	ViewerRank    int
 }
 
 // MemberRow is one member.
@@ -99,10 +113,22 @@ type MemberRow struct {
 	Name     string
 	Email    string
 	Role     string
+	RoleRank int // 4 Primary Owner … 1 Member
 	SeatType string // "" when Unassigned
 	Status   string
 	Source   string
 	Added    time.Time
+	Panel    *RowPanel // a question or an answer shown in the row
+}
+
+// RowPanel is what a row shows after a change was asked: a confirmation, the
+// no-seat answer, the Owner's purchase prompt, an error or a confirmation.
+type RowPanel struct {
+	Kind    string // confirm_seat, no_seat, buy_seat, confirm_remove, confirm_transfer, error, done
+	To      string // the seat type asked for ("" = Unassigned)
+	Loss    string // what a move down loses
+	Message string // translated, for error and done
+	Quote   *SeatReview
 }
 
 // Billing is Organization settings › Billing.

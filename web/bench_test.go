@@ -2,7 +2,8 @@ package web
 
 // The members page at 100,000 members (`make bench`). Setup runs once per
 // database kind: a fresh migrated database, the demo data, then 100,000 more
-// members in acme inserted set-based, the seat pools brought in line, ANALYZE.
+// members in acme inserted set-based, the seat pools brought in line, then
+// VACUUM ANALYZE (PostgreSQL) or ANALYZE (SQLite).
 // Each variant is then requested in-process through the whole handler stack
 // (middleware, session, guard, handler, templ rendering into a recorder; no
 // network), timed one request at a time, with the SQL statements counted by
@@ -42,16 +43,16 @@ type benchVariant struct {
 	lastPage   bool // path gets ?page=<last page>
 }
 
-const membersPath = "/orgs/" + benchOrg + "/settings/organization"
+const benchPath = "/orgs/" + benchOrg + "/settings/organization"
 
 var benchVariants = []benchVariant{
-	{name: "a-first-page", path: membersPath},
-	{name: "b-search", path: membersPath + "?q=bianch"},                 // one last name in 61: ~1,640 matches
-	{name: "b-search-narrow", path: membersPath + "?q=giulia+bianchi"},  // one full name: ~35 matches
-	{name: "c-seat-unassigned", path: membersPath + "?seat=unassigned"}, // 30 %
-	{name: "c-status-pending", path: membersPath + "?status=pending"},   // 10 %
-	{name: "x-last-page", path: membersPath, lastPage: true},            // deepest OFFSET
-	{name: "x-fragment-search", path: membersPath + "/members?q=bianch", htmx: true},
+	{name: "a-first-page", path: benchPath},
+	{name: "b-search", path: benchPath + "?q=bianch"},                 // one last name in 61: ~1,640 matches
+	{name: "b-search-narrow", path: benchPath + "?q=giulia+bianchi"},  // one full name: ~35 matches
+	{name: "c-seat-unassigned", path: benchPath + "?seat=unassigned"}, // 30 %
+	{name: "c-status-pending", path: benchPath + "?status=pending"},   // 10 %
+	{name: "x-last-page", path: benchPath, lastPage: true},            // deepest OFFSET
+	{name: "x-fragment-search", path: benchPath + "/members?q=bianch", htmx: true},
 }
 
 // benchResult is one variant's figures.
@@ -69,6 +70,7 @@ type benchEnv struct {
 	h        *harness
 	counter  *models.QueryCounter
 	cookies  []*http.Cookie
+	members  int64 // in acme, demo members included
 	lastPage int
 	setup    time.Duration
 	warm     map[string]bool
@@ -110,12 +112,11 @@ func newBenchEnv(b *testing.B, kind string) *benchEnv {
 	u, _ := url.Parse(h.srv.URL)
 	env := &benchEnv{kind: kind, h: h, counter: counter, cookies: c.http.Jar.Cookies(u),
 		warm: map[string]bool{}, results: map[string]benchResult{}}
-	var members int64
 	if err := db.Table("memberships").Joins("JOIN organizations ON organizations.id = memberships.org_id").
-		Where("organizations.slug = ?", benchOrg).Count(&members).Error; err != nil {
+		Where("organizations.slug = ?", benchOrg).Count(&env.members).Error; err != nil {
 		b.Fatal(err)
 	}
-	env.lastPage = int((members + models.MembersPageSize - 1) / models.MembersPageSize)
+	env.lastPage = int((env.members + models.MembersPageSize - 1) / models.MembersPageSize)
 	env.setup = time.Since(start)
 	return env
 }
@@ -212,8 +213,8 @@ func ms(d time.Duration) float64 { return float64(d.Nanoseconds()) / 1e6 }
 // print writes the variant table of one database kind to stdout.
 func (e *benchEnv) print() {
 	var sb strings.Builder
-	fmt.Fprintf(&sb, "\nMembers page, %s, %d members in %s (+24 demo), setup %.1fs; in-process server time per request\n",
-		e.kind, benchMembers, benchOrg, e.setup.Seconds())
+	fmt.Fprintf(&sb, "\nMembers page, %s: %d members in %s, setup %.1fs; in-process server time per request "+
+		"after %d warm-up requests; load average %s\n", e.kind, e.members, benchOrg, e.setup.Seconds(), benchWarmup, loadAverage())
 	fmt.Fprintf(&sb, "%-20s %5s %10s %10s %11s %9s %5s %8s  %s\n",
 		"variant", "n", "median ms", "p95 ms", "queries/req", "matching", "rows", "KB", "request")
 	for _, v := range benchVariants {
@@ -226,6 +227,15 @@ func (e *benchEnv) print() {
 			v.name, r.n, ms(r.median), ms(r.p95), r.queries, r.total, r.rows, float64(r.bytes)/1024, path)
 	}
 	fmt.Print(sb.String())
+}
+
+// loadAverage is the 1, 5 and 15-minute load average (Linux), for judging noise.
+func loadAverage() string {
+	b, err := os.ReadFile("/proc/loadavg")
+	if err != nil {
+		return "unknown"
+	}
+	return strings.Join(strings.Fields(string(b))[:3], " ")
 }
 
 // Names of the bulk members: 47 first names × 61 last names (both prime to 20,

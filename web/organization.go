@@ -47,21 +47,9 @@ func (s *Server) MembersFragment(w http.ResponseWriter, r *http.Request) error {
 // filter shows its message above an empty table with status 422.
 func (s *Server) members(r *http.Request, actor models.Actor, pools []models.SeatPool) (templates.Members, int, error) {
 	q := r.URL.Query()
-	base := "/orgs/" + actor.Org.Slug + "/settings/organization"
-	vm := templates.Members{
-		BaseURL:     base,
-		FragmentURL: base + "/members",
-		Query:       q.Get("q"),
-		SeatType:    q.Get("seat"),
-		Status:      q.Get("status"),
-		Page:        1,
-	}
-	for _, p := range pools {
-		vm.SeatTypes = append(vm.SeatTypes, p.SeatTypeKey)
-	}
-	for _, st := range models.Statuses {
-		vm.Statuses = append(vm.Statuses, string(st))
-	}
+	vm := membersShell(actor, pools)
+	base := vm.BaseURL
+	vm.Query, vm.SeatType, vm.Status = q.Get("q"), q.Get("seat"), q.Get("status")
 	loc := locales.From(r.Context())
 	if p := q.Get("page"); p != "" {
 		n, err := strconv.Atoi(p)
@@ -83,12 +71,7 @@ func (s *Server) members(r *http.Request, actor models.Actor, pools []models.Sea
 	}
 	vm.Total, vm.Pages, vm.Page = page.Total, page.Pages, page.Filter.Page
 	for _, m := range page.Rows {
-		row := templates.MemberRow{ID: m.ID, Name: m.Name, Email: m.Email, Role: string(m.Role),
-			Status: string(m.Status), Source: string(m.Source), Added: m.CreatedAt}
-		if m.SeatTypeKey != nil {
-			row.SeatType = *m.SeatTypeKey
-		}
-		vm.Rows = append(vm.Rows, row)
+		vm.Rows = append(vm.Rows, memberRow(m))
 	}
 	if len(vm.Rows) > 0 {
 		vm.First = int64((vm.Page-1)*models.MembersPageSize + 1)

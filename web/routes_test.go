@@ -2,6 +2,7 @@ package web
 
 import (
 	"net/http"
+	"strconv"
 	"net/url"
 	"strings"
 	"testing"
@@ -30,10 +31,12 @@ func TestRouteTablePermissions(t *testing.T) {
 			{"owner", "owner@acme.example", models.RoleOwner},
 			{"primary", "primary@acme.example", models.RolePrimaryOwner},
 		}
+		var giulia models.Membership // an ordinary member of acme, for {id}
+		db.Joins("JOIN users ON users.id = memberships.user_id").Take(&giulia, "users.email = ?", "giulia.rossi1@acme.example")
 		clients := map[string]*client{} // one signed-in browser per role
 		for _, rt := range s.routes() {
 			method, pattern, _ := strings.Cut(rt.Pattern, " ")
-			path := strings.NewReplacer("{org}", "acme", "{$}", "", "{type}", "enterprise", "{number}", "ACME-00001").Replace(pattern)
+			path := strings.NewReplacer("{org}", "acme", "{$}", "", "{type}", "enterprise", "{number}", "ACME-00001", "{id}", strconv.FormatInt(giulia.ID, 10)).Replace(pattern)
 			for _, who := range roles {
 				t.Run(rt.Pattern+"/"+who.name, func(t *testing.T) {
 					c := clients[who.email]

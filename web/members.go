@@ -1,0 +1,247 @@
+package web
+
+import (
+	"errors"
+	"net/http"
+	"strconv"
+
+	"github.com/seatdesk/seatdesk/locales"
+	"github.com/seatdesk/seatdesk/models"
+	"github.com/seatdesk/seatdesk/templates"
+)
+
+// memberRights is what the actor may do in the members table.
+func memberRights(actor models.Actor) templates.MemberRights {
+	return templates.MemberRights{
+		AssignSeats:   models.Allows(actor.Role, models.AssignSeats),
+		RemoveMembers: models.Allows(actor.Role, models.ManageMembers),
+		ChangeRoles:   models.Allows(actor.Role, models.GrantAdmin),
+		GrantOwner:    models.Allows(actor.Role, models.GrantOwner),
+		Transfer:      models.Allows(actor.Role, models.TransferOwnership),
+		BuySeats:      models.Allows(actor.Role, models.ManageBilling) && !actor.Org.SalesAssisted,
+		ViewerID:      actor.MembershipID,
+		ViewerRank:    actor.Role.Rank(),
+	}
+}
+
+func memberRow(m models.MemberRow) templates.MemberRow {
+	row := templates.MemberRow{ID: m.ID, Name: m.Name, Email: m.Email, Role: string(m.Role), RoleRank: m.Role.Rank(),
+		Status: string(m.Status), Source: string(m.Source), Added: m.CreatedAt}
+	if m.SeatTypeKey != nil {
+		row.SeatType = *m.SeatTypeKey
+	}
+	return row
+}
+
+func memberIDParam(r *http.Request) (int64, error) {
+	id, err := strconv.ParseInt(r.PathValue("id"), 10, 64)
+	if err != nil || id < 1 {
+		return 0, models.ErrNotFound
+	}
+	return id, nil
+}
+
+// MemberRow is one member's row as it is now (what Cancel brings back).
+func (s *Server) MemberRow(w http.ResponseWriter, r *http.Request) error {
+	id, err := memberIDParam(r)
+	if err != nil {
+		return err
+	}
+	return s.rowAnswer(w, r, id, nil, "")
+}
+
+// ChangeSeat moves a member to another seat type or to Unassigned.
+func (s *Server) ChangeSeat(w http.ResponseWriter, r *http.Request) error {
+	id, err := memberIDParam(r)
+	if err != nil {
+		return err
+	}
+	c := models.SeatChange{MembershipID: id, From: r.PostFormValue("from"), To: r.PostFormValue("to"), Confirmed: r.PostFormValue("confirm") == "1"}
+	err = models.ChangeSeat(r.Context(), s.db, ActorFrom(r.Context()), c)
+	return s.rowAnswer(w, r, id, err, c.To)
+}
+
+// BuySeat is the Owner's one confirmation: buy one seat of the type and
+// assign it to the member.
+func (s *Server) BuySeat(w http.ResponseWriter, r *http.Request) error {
+	id, err := memberIDParam(r)
+	if err != nil {
+		return err
+	}
+	c := models.SeatChange{MembershipID: id, From: r.PostFormValue("from"), To: r.PostFormValue("to")}
+	p, err := models.BuySeatAndAssign(r.Context(), s.db, s.clock, ActorFrom(r.Context()), r.PostFormValue("quote"), c)
+	if err != nil {
+		return s.rowAnswer(w, r, id, err, c.To)
+	}
+	msg := locales.T(r.Context(), "members.seat.bought", map[string]any{"Type": locales.T(r.Context(), "seat.type."+c.To), "Invoice": p.Invoice.Number})
+	return s.rowDone(w, r, id, msg)
+}
+
+// ChangeRole makes a member Member, Admin or Owner.
+func (s *Server) ChangeRole(w http.ResponseWriter, r *http.Request) error {
+	id, err := memberIDParam(r)
+	if err != nil {
+		return err
+	}
+	from, to := models.Role(r.PostFormValue("from")), models.Role(r.PostFormValue("to"))
+	err = models.ChangeRole(r.Context(), s.db, ActorFrom(r.Context()), id, from, to)
+	return s.rowAnswer(w, r, id, err, "")
+}
+
+// RemoveMember asks for confirmation, then removes the member.
+func (s *Server) RemoveMember(w http.ResponseWriter, r *http.Request) error {
+	id, err := memberIDParam(r)
+	if err != nil {
+		return err
+	}
+	actor := ActorFrom(r.Context())
+	if err := actor.Check(models.ManageMembers); err != nil {
+		return s.rowAnswer(w, r, id, err, "")
+	}
+	if r.PostFormValue("confirm") != "1" {
+		return s.rowPanel(w, r, id, http.StatusOK, &templates.RowPanel{Kind: "confirm_remove"})
+	}
+	name, err := models.RemoveMember(r.Context(), s.db, actor, id)
+	if err != nil {
+		return s.rowAnswer(w, r, id, err, "")
+	}
+	msg := locales.T(r.Context(), "members.remove.done", map[string]any{"Name": name})
+	if !isHTMX(r) {
+		redirect(w, r, membersPath(actor))
+		return nil
+	}
+	seats, err := s.seatSummary(r)
+	if err != nil {
+		return err
+	}
+	return s.fragment(w, r, http.StatusOK, templates.MemberGoneResponse(id, msg, seats))
+}
+
+// TransferOwnership asks for confirmation, then makes the member the Primary
+// Owner. The page reloads: the viewer's rights changed.
+func (s *Server) TransferOwnership(w http.ResponseWriter, r *http.Request) error {
+	id, err := memberIDParam(r)
+	if err != nil {
+		return err
+	}
+	actor := ActorFrom(r.Context())
+	if r.PostFormValue("confirm") != "1" {
+		return s.rowPanel(w, r, id, http.StatusOK, &templates.RowPanel{Kind: "confirm_transfer"})
+	}
+	if err := models.TransferPrimaryOwnership(r.Context(), s.db, actor, id); err != nil {
+		return s.rowAnswer(w, r, id, err, "")
+	}
+	redirect(w, r, membersPath(actor))
+	return nil
+}
+
+func membersPath(actor models.Actor) string {
+	return "/orgs/" + actor.Org.Slug + "/settings/organization"
+}
+
+// rowAnswer turns the outcome of a row change into the row's answer: the row
+// as it is now, with a question (confirm a loss, buy a seat) or the reason of
+// a refusal inside it.
+func (s *Server) rowAnswer(w http.ResponseWriter, r *http.Request, id int64, err error, to string) error {
+	loc := locales.From(r.Context())
+	var (
+		confirm   *models.NeedsConfirmation
+		noSeat    *models.NoSeat
+		stale     *models.Stale
+		invalid   *models.Invalid
+		forbidden *models.Forbidden
+	)
+	switch {
+	case err == nil:
+		if r.Method == http.MethodGet {
+			return s.rowPanel(w, r, id, http.StatusOK, nil)
+		}
+		return s.rowDone(w, r, id, "")
+	case errors.As(err, &confirm):
+		return s.rowPanel(w, r, id, http.StatusOK, &templates.RowPanel{Kind: "confirm_seat", To: to, Loss: string(confirm.Loss)})
+	case errors.As(err, &noSeat):
+		actor := ActorFrom(r.Context())
+		if memberRights(actor).BuySeats {
+			q, qerr := models.QuoteSeats(r.Context(), s.db, s.clock, actor, noSeat.SeatType, 1)
+			if qerr == nil {
+				return s.rowPanel(w, r, id, http.StatusConflict, &templates.RowPanel{Kind: "buy_seat", To: to, Quote: reviewVM(q)})
+			}
+		}
+		return s.rowPanel(w, r, id, http.StatusConflict, &templates.RowPanel{Kind: "no_seat", To: to})
+	case errors.As(err, &stale):
+		msg := loc.T("members.stale", map[string]any{"Name": stale.Name})
+		return s.rowPanel(w, r, id, http.StatusConflict, &templates.RowPanel{Kind: "error", Message: msg})
+	case errors.As(err, &invalid):
+		return s.rowPanel(w, r, id, http.StatusUnprocessableEntity, &templates.RowPanel{Kind: "error", Message: loc.Message(invalid.Key, invalid.Args)})
+	case errors.As(err, &forbidden):
+		msg := loc.T("members.forbidden", map[string]any{"Role": loc.T("role."+string(forbidden.Need), nil)})
+		return s.rowPanel(w, r, id, http.StatusForbidden, &templates.RowPanel{Kind: "error", Message: msg})
+	case errors.Is(err, models.ErrNotFound):
+		if !isHTMX(r) {
+			return err
+		}
+		seats, serr := s.seatSummary(r)
+		if serr != nil {
+			return serr
+		}
+		return s.fragment(w, r, http.StatusNotFound, templates.MemberGoneResponse(id, loc.T("members.gone", nil), seats))
+	}
+	return err
+}
+
+// rowDone answers a change that went through: htmx gets the row and the
+// summary, a plain form is redirected to the page.
+func (s *Server) rowDone(w http.ResponseWriter, r *http.Request, id int64, message string) error {
+	if !isHTMX(r) {
+		redirect(w, r, membersPath(ActorFrom(r.Context()))+"#member-"+strconv.FormatInt(id, 10))
+		return nil
+	}
+	var panel *templates.RowPanel
+	if message != "" {
+		panel = &templates.RowPanel{Kind: "done", Message: message}
+	}
+	return s.rowPanel(w, r, id, http.StatusOK, panel)
+}
+
+// rowPanel renders the member's current row with a panel: a fragment for
+// htmx, the member's own page otherwise.
+func (s *Server) rowPanel(w http.ResponseWriter, r *http.Request, id int64, status int, panel *templates.RowPanel) error {
+	actor := ActorFrom(r.Context())
+	m, err := models.MemberByID(r.Context(), s.db, actor, id)
+	if err != nil {
+		return err
+	}
+	pools, err := models.SeatPools(r.Context(), s.db, actor.Org.ID)
+	if err != nil {
+		return err
+	}
+	vm := membersShell(actor, pools)
+	row := memberRow(m)
+	row.Panel = panel
+	seats := seatSummaries(pools)
+	if isHTMX(r) {
+		return s.fragment(w, r, status, templates.MemberRowResponse(vm, row, seats))
+	}
+	return s.page(w, r, status, locales.T(r.Context(), "nav.organization"), "organization", templates.MemberActionPage(vm, row, seats))
+}
+
+func (s *Server) seatSummary(r *http.Request) ([]templates.SeatSummary, error) {
+	pools, err := models.SeatPools(r.Context(), s.db, ActorFrom(r.Context()).Org.ID)
+	if err != nil {
+		return nil, err
+	}
+	return seatSummaries(pools), nil
+}
+
+// membersShell is the members table's frame: URLs, seat types, rights.
+func membersShell(actor models.Actor, pools []models.SeatPool) templates.Members {
+	base := membersPath(actor)
+	vm := templates.Members{BaseURL: base, FragmentURL: base + "/members", Can: memberRights(actor), Currency: actor.Org.Currency, Page: 1}
+	for _, p := range pools {
+		vm.SeatTypes = append(vm.SeatTypes, p.SeatTypeKey)
+	}
+	for _, st := range models.Statuses {
+		vm.Statuses = append(vm.Statuses, string(st))
+	}
+	return vm
+}
