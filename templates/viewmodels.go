@@ -113,7 +113,7 @@ type MemberRow struct {
 	Name     string
 	Email    string
 	Role     string
-	RoleRank int // 4 Primary Owner … 1 Member
+	RoleRank int    // 4 Primary Owner … 1 Member
 	SeatType string // "" when Unassigned
 	Status   string
 	Source   string
