@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"gorm.io/gorm"
+	"gorm.io/gorm/clause"
 )
 
 // MaxSeatsPerPurchase bounds one purchase; larger orders go through sales.
@@ -245,19 +246,22 @@ func PurchaseSeats(ctx context.Context, db *gorm.DB, clock Clock, actor Actor, t
 	return out, nil
 }
 
-// lockOrg takes the organization's row lock for the transaction (PostgreSQL;
-// SQLite transactions already write one at a time) and returns the row as it
-// is now. Billing changes of one organization run one after the other.
+// lockOrg takes the organization's row lock for the transaction and returns
+// the row as it is now. Every change to an organization's seats, members or
+// billing takes it first, so that changes of one organization run one after
+// the other and always lock rows in the same order (organization, then
+// memberships, then seat pools): no deadlock, no lost update. On SQLite the
+// transaction already holds the database's write lock (_txlock=immediate).
 func lockOrg(tx *gorm.DB, orgID int64) (Organization, error) {
-	res := tx.Model(&Organization{}).Where("id = ?", orgID).Update("updated_at", time.Now().UTC())
-	if res.Error != nil {
-		return Organization{}, res.Error
-	}
-	if res.RowsAffected != 1 {
-		return Organization{}, ErrNotFound
+	q := tx
+	if tx.Dialector.Name() == "postgres" {
+		q = tx.Clauses(clause.Locking{Strength: "UPDATE"})
 	}
 	var org Organization
-	err := tx.Take(&org, orgID).Error
+	err := q.Take(&org, orgID).Error
+	if errors.Is(err, gorm.ErrRecordNotFound) {
+		return Organization{}, ErrNotFound
+	}
 	return org, err
 }
 

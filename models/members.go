@@ -90,6 +90,9 @@ func BuySeatAndAssign(ctx context.Context, db *gorm.DB, clock Clock, actor Actor
 }
 
 func changeSeat(tx *gorm.DB, actor Actor, c SeatChange) error {
+	if _, err := lockOrg(tx, actor.Org.ID); err != nil {
+		return err
+	}
 	var m Membership
 	err := tx.Preload("User").Where("id = ? AND org_id = ?", c.MembershipID, actor.Org.ID).Take(&m).Error
 	if errors.Is(err, gorm.ErrRecordNotFound) {
@@ -224,6 +227,9 @@ func RemoveMember(ctx context.Context, db *gorm.DB, actor Actor, membershipID in
 	}
 	var name string
 	err := db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		if _, err := lockOrg(tx, actor.Org.ID); err != nil {
+			return err
+		}
 		var m Membership
 		err := tx.Preload("User").Where("id = ? AND org_id = ?", membershipID, actor.Org.ID).Take(&m).Error
 		if errors.Is(err, gorm.ErrRecordNotFound) {
@@ -279,6 +285,9 @@ func ChangeRole(ctx context.Context, db *gorm.DB, actor Actor, membershipID int6
 		return Invalidf("role", "members.role.unknown", nil)
 	}
 	return db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		if _, err := lockOrg(tx, actor.Org.ID); err != nil {
+			return err
+		}
 		var m Membership
 		err := tx.Preload("User").Where("id = ? AND org_id = ?", membershipID, actor.Org.ID).Take(&m).Error
 		if errors.Is(err, gorm.ErrRecordNotFound) {
@@ -315,6 +324,9 @@ func TransferPrimaryOwnership(ctx context.Context, db *gorm.DB, actor Actor, mem
 		return err
 	}
 	return db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		if _, err := lockOrg(tx, actor.Org.ID); err != nil {
+			return err
+		}
 		var m Membership
 		err := tx.Preload("User").Where("id = ? AND org_id = ?", membershipID, actor.Org.ID).Take(&m).Error
 		if errors.Is(err, gorm.ErrRecordNotFound) {
