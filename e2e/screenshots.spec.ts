@@ -1,7 +1,7 @@
 // Full-page screenshots of every page in every language, for a person to look
 // at: e2e/screenshots/<lang>-<page>.png (gitignored). Taken in the sqlite
-// project only (the config leaves @screenshots out of the postgres one).
-//   npx playwright test screenshots --project sqlite
+// project only (see playwright.config.ts).
+//   npm run e2e:screenshots
 import path from 'node:path';
 import type { Page, TestInfo } from '@playwright/test';
 import { LANGS, T, expect, expectSoundPage, openAs, test } from './support';
