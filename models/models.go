@@ -123,6 +123,47 @@ type Membership struct {
 	UpdatedAt   time.Time
 }
 
+// InvitationStatus is the state of an invitation.
+type InvitationStatus string
+
+const (
+	InvitePending  InvitationStatus = "pending"
+	InviteAccepted InvitationStatus = "accepted"
+	InviteRevoked  InvitationStatus = "revoked"
+	InviteExpired  InvitationStatus = "expired"
+)
+
+// Invitation asks someone to join an organization; while pending it holds a
+// seat of its type (R-INV-2). Only the token's hash is stored.
+type Invitation struct {
+	ID          int64            `gorm:"primaryKey"`
+	OrgID       int64            `gorm:"not null;index:idx_invitations_org_status,priority:1"`
+	Email       string           `gorm:"size:320;not null"`
+	Role        Role             `gorm:"size:16;not null"`
+	SeatTypeKey *string          `gorm:"size:32"` // nil = Unassigned
+	TokenHash   string           `gorm:"size:64;not null;uniqueIndex"`
+	InvitedBy   int64            `gorm:"not null"`
+	Lang        string           `gorm:"size:8;not null"` // the inviter's language, for the email
+	Status      InvitationStatus `gorm:"size:16;not null;index:idx_invitations_org_status,priority:2"`
+	ExpiresAt   time.Time        `gorm:"not null;index"`
+	AcceptedAt  *time.Time
+	CreatedAt   time.Time
+	UpdatedAt   time.Time
+}
+
+// OutboxMessage is an email, kept whether or not it could be delivered.
+type OutboxMessage struct {
+	ID        int64  `gorm:"primaryKey"`
+	OrgID     *int64 `gorm:"index"`
+	ToAddr    string `gorm:"size:320;not null"`
+	Subject   string `gorm:"size:300;not null"`
+	Body      string `gorm:"type:text;not null"`
+	SentAt    *time.Time
+	Attempts  int    `gorm:"not null;default:0"`
+	LastError string `gorm:"type:text;not null;default:''"`
+	CreatedAt time.Time
+}
+
 // Invoice is a charge recorded for an organization.
 type Invoice struct {
 	ID         int64     `gorm:"primaryKey"`
@@ -211,5 +252,5 @@ type LoginFailure struct {
 // All lists every model, for the schema test.
 func All() []any {
 	return []any{&Organization{}, &SeatType{}, &SeatPool{}, &User{}, &Membership{},
-		&SeatQuote{}, &Invoice{}, &InvoiceLine{}, &AuditEvent{}, &Session{}, &Setting{}, &LoginFailure{}}
+		&SeatQuote{}, &Invitation{}, &OutboxMessage{}, &Invoice{}, &InvoiceLine{}, &AuditEvent{}, &Session{}, &Setting{}, &LoginFailure{}}
 }

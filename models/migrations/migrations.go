@@ -12,7 +12,7 @@ import (
 
 // List is every migration, oldest first.
 func List() []*gormigrate.Migration {
-	return []*gormigrate.Migration{initial(), billing()}
+	return []*gormigrate.Migration{initial(), billing(), invitations()}
 }
 
 // Run applies every pending migration.

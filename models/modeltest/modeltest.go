@@ -134,7 +134,8 @@ func MustCount(t testing.TB, db *gorm.DB, model any, where string, args ...any) 
 }
 
 // CheckSeatInvariant fails the test unless, for every seat pool, assigned ≤
-// purchased and assigned equals the members holding that type (R-SEAT-1).
+// purchased and assigned equals the members and pending invitations holding
+// that type (R-SEAT-1).
 func CheckSeatInvariant(t testing.TB, db *gorm.DB) {
 	t.Helper()
 	var rows []struct {
@@ -145,14 +146,15 @@ func CheckSeatInvariant(t testing.TB, db *gorm.DB) {
 		Holders     int
 	}
 	err := db.Raw(`SELECT p.org_id, p.seat_type_key, p.purchased, p.assigned,
-		(SELECT COUNT(*) FROM memberships m WHERE m.org_id = p.org_id AND m.seat_type_key = p.seat_type_key) AS holders
+		(SELECT COUNT(*) FROM memberships m WHERE m.org_id = p.org_id AND m.seat_type_key = p.seat_type_key) +
+		(SELECT COUNT(*) FROM invitations i WHERE i.org_id = p.org_id AND i.seat_type_key = p.seat_type_key AND i.status = 'pending') AS holders
 		FROM seat_pools p ORDER BY p.org_id, p.seat_type_key`).Scan(&rows).Error
 	if err != nil {
 		t.Fatalf("check invariant: %v", err)
 	}
 	for _, r := range rows {
 		if r.Assigned > r.Purchased || r.Assigned != r.Holders {
-			t.Errorf("org %d %s: purchased %d, assigned %d, held by %d members", r.OrgID, r.SeatTypeKey, r.Purchased, r.Assigned, r.Holders)
+			t.Errorf("org %d %s: purchased %d, assigned %d, held by %d members and invitations", r.OrgID, r.SeatTypeKey, r.Purchased, r.Assigned, r.Holders)
 		}
 	}
 }
