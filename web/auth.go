@@ -32,7 +32,7 @@ func (s *Server) Login(w http.ResponseWriter, r *http.Request) error {
 		vm.Error = loc.T("auth.login.missing", nil)
 		return s.loginPage(w, r, http.StatusUnprocessableEntity, vm)
 	}
-	user, err := models.Authenticate(r.Context(), s.db, s.clock, email, password, clientAddr(r))
+	user, err := models.Authenticate(r.Context(), s.DB, s.Clock, email, password, clientAddr(r))
 	var throttled *models.Throttled
 	var invalid *models.Invalid
 	switch {
@@ -67,7 +67,7 @@ func (s *Server) Logout(w http.ResponseWriter, r *http.Request) error {
 
 // OrgPicker lists the user's organizations; with exactly one it opens it.
 func (s *Server) OrgPicker(w http.ResponseWriter, r *http.Request) error {
-	orgs, err := models.OrgsOf(r.Context(), s.db, UserFrom(r.Context()).ID)
+	orgs, err := models.OrgsOf(r.Context(), s.DB, UserFrom(r.Context()).ID)
 	if err != nil {
 		return err
 	}
@@ -99,7 +99,7 @@ func (s *Server) OrgHome(w http.ResponseWriter, r *http.Request) error {
 
 // Health answers 200 when the database does.
 func (s *Server) Health(w http.ResponseWriter, r *http.Request) error {
-	if err := models.Ping(r.Context(), s.db); err != nil {
+	if err := models.Ping(r.Context(), s.DB); err != nil {
 		return err
 	}
 	w.Header().Set("Content-Type", "text/plain; charset=utf-8")

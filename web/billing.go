@@ -68,7 +68,7 @@ func (s *Server) ReviewSeats(w http.ResponseWriter, r *http.Request) error {
 	n, err := formInt(r, "add", 1, models.MaxSeatsPerPurchase, "billing.seats.quantity_range")
 	var q models.Quote
 	if err == nil {
-		q, err = models.QuoteSeats(r.Context(), s.db, s.clock, actor, seatType, n)
+		q, err = models.QuoteSeats(r.Context(), s.DB, s.Clock, actor, seatType, n)
 	}
 	var invalid *models.Invalid
 	if errors.As(err, &invalid) {
@@ -92,7 +92,7 @@ func (s *Server) UpgradeSeats(w http.ResponseWriter, r *http.Request) error {
 	n, err := formInt(r, "add", 1, models.MaxSeatsPerPurchase, "billing.seats.quantity_range")
 	var p models.Purchase
 	if err == nil {
-		p, err = models.PurchaseSeats(r.Context(), s.db, s.clock, actor, r.PostFormValue("quote"), seatType, n, nil)
+		p, err = models.PurchaseSeats(r.Context(), s.DB, s.Clock, actor, r.PostFormValue("quote"), seatType, n, nil)
 	}
 	if err != nil {
 		return s.billingRefused(w, r, err, func(vm *templates.Billing, msg string) {
@@ -111,7 +111,7 @@ func (s *Server) ScheduleReduction(w http.ResponseWriter, r *http.Request) error
 	seatType := r.PathValue("type")
 	n, err := formInt(r, "quantity", 0, 1_000_000, "billing.reduction.whole")
 	if err == nil {
-		err = models.ScheduleReduction(r.Context(), s.db, ActorFrom(r.Context()), seatType, n)
+		err = models.ScheduleReduction(r.Context(), s.DB, ActorFrom(r.Context()), seatType, n)
 	}
 	if err != nil {
 		return s.billingRefused(w, r, err, func(vm *templates.Billing, msg string) {
@@ -124,7 +124,7 @@ func (s *Server) ScheduleReduction(w http.ResponseWriter, r *http.Request) error
 // CancelReduction drops a scheduled reduction.
 func (s *Server) CancelReduction(w http.ResponseWriter, r *http.Request) error {
 	seatType := r.PathValue("type")
-	if err := models.CancelReduction(r.Context(), s.db, ActorFrom(r.Context()), seatType); err != nil {
+	if err := models.CancelReduction(r.Context(), s.DB, ActorFrom(r.Context()), seatType); err != nil {
 		return s.billingRefused(w, r, err, func(vm *templates.Billing, msg string) {
 			vm.Reduction = &templates.ReductionForm{SeatType: seatType, Error: msg}
 		})
@@ -134,7 +134,7 @@ func (s *Server) CancelReduction(w http.ResponseWriter, r *http.Request) error {
 
 // CancelPlan schedules the cancellation at the end of the term.
 func (s *Server) CancelPlan(w http.ResponseWriter, r *http.Request) error {
-	if err := models.SetCancellation(r.Context(), s.db, ActorFrom(r.Context()), true); err != nil {
+	if err := models.SetCancellation(r.Context(), s.DB, ActorFrom(r.Context()), true); err != nil {
 		return s.billingRefused(w, r, err, nil)
 	}
 	return s.billingDone(w, r, "cancelled", "")
@@ -142,7 +142,7 @@ func (s *Server) CancelPlan(w http.ResponseWriter, r *http.Request) error {
 
 // ResumePlan withdraws a scheduled cancellation.
 func (s *Server) ResumePlan(w http.ResponseWriter, r *http.Request) error {
-	if err := models.SetCancellation(r.Context(), s.db, ActorFrom(r.Context()), false); err != nil {
+	if err := models.SetCancellation(r.Context(), s.DB, ActorFrom(r.Context()), false); err != nil {
 		return s.billingRefused(w, r, err, nil)
 	}
 	return s.billingDone(w, r, "resumed", "")
@@ -162,7 +162,7 @@ func (s *Server) ExtraUsage(w http.ResponseWriter, r *http.Request) error {
 		capMinor = &v
 	}
 	if err == nil {
-		err = models.SetExtraUsage(r.Context(), s.db, actor, on, capMinor)
+		err = models.SetExtraUsage(r.Context(), s.DB, actor, on, capMinor)
 	}
 	if err != nil {
 		return s.billingRefused(w, r, err, func(vm *templates.Billing, msg string) {
@@ -176,7 +176,7 @@ func (s *Server) ExtraUsage(w http.ResponseWriter, r *http.Request) error {
 // Invoice is a printable invoice.
 func (s *Server) Invoice(w http.ResponseWriter, r *http.Request) error {
 	actor := ActorFrom(r.Context())
-	inv, err := models.InvoiceByNumber(r.Context(), s.db, actor, r.PathValue("number"))
+	inv, err := models.InvoiceByNumber(r.Context(), s.DB, actor, r.PathValue("number"))
 	if err != nil {
 		return err
 	}
@@ -241,7 +241,7 @@ func (s *Server) seatsSection(w http.ResponseWriter, r *http.Request, status int
 // billingVM loads the Billing page's view model for the actor.
 func (s *Server) billingVM(r *http.Request) (templates.Billing, error) {
 	actor := ActorFrom(r.Context())
-	b, err := models.LoadBilling(r.Context(), s.db, actor)
+	b, err := models.LoadBilling(r.Context(), s.DB, actor)
 	if err != nil {
 		return templates.Billing{}, err
 	}

@@ -21,7 +21,7 @@ import (
 func TestRandomMixOnTwoInstances(t *testing.T) {
 	modeltest.ForEachDB(t, func(t *testing.T, db *gorm.DB) {
 		first := newHarness(t, db)
-		second := serveDB(t, db, first.s.clock)
+		second := serveDB(t, db, first.s.Clock)
 		var members []models.Membership
 		db.Joins("JOIN organizations ON organizations.id = memberships.org_id").
 			Where("organizations.slug = ? AND memberships.role = ?", "bottega", models.RoleMember).Find(&members)

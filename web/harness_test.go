@@ -18,6 +18,7 @@ import (
 	"github.com/seatdesk/seatdesk/models"
 	"github.com/seatdesk/seatdesk/models/modeltest"
 	"github.com/seatdesk/seatdesk/static"
+	"github.com/seatdesk/seatdesk/web/mailer"
 )
 
 const demoPassword = "demo-password-for-tests"
@@ -43,15 +44,23 @@ func newHarness(t testing.TB, db *gorm.DB) *harness {
 	return serveDB(t, db, clock)
 }
 
-// serveDB serves Seatdesk on db as it is.
-func serveDB(t testing.TB, db *gorm.DB, clock models.Clock) *harness {
+// serveDB serves Seatdesk on db as it is; with no mailer given, emails are logged.
+func serveDB(t testing.TB, db *gorm.DB, clock models.Clock, mail ...mailer.Mailer) *harness {
 	t.Helper()
 	catalog, err := locales.Load()
 	if err != nil {
 		t.Fatal(err)
 	}
 	log := slog.New(slog.NewJSONHandler(io.Discard, nil))
-	s := newServer(Config{BaseURL: "http://127.0.0.1", SessionKey: []byte("0123456789abcdef0123456789abcdef")}, db, clock, log, catalog, static.Files)
+	if len(mail) == 0 {
+		m, err := mailer.New("", "", log)
+		if err != nil {
+			t.Fatal(err)
+		}
+		mail = append(mail, m)
+	}
+	s := newServer(Config{BaseURL: "http://127.0.0.1", SessionKey: []byte("0123456789abcdef0123456789abcdef")},
+		Deps{DB: db, Clock: clock, Log: log, Catalog: catalog, Static: static.Files, Mailer: mail[0]})
 	srv := httptest.NewServer(s.handler())
 	t.Cleanup(srv.Close)
 	return &harness{t: t, db: db, srv: srv, s: s}

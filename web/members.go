@@ -57,7 +57,7 @@ func (s *Server) ChangeSeat(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	c := models.SeatChange{MembershipID: id, From: r.PostFormValue("from"), To: r.PostFormValue("to"), Confirmed: r.PostFormValue("confirm") == "1"}
-	err = models.ChangeSeat(r.Context(), s.db, ActorFrom(r.Context()), c)
+	err = models.ChangeSeat(r.Context(), s.DB, ActorFrom(r.Context()), c)
 	return s.rowAnswer(w, r, id, err, c.To)
 }
 
@@ -69,7 +69,7 @@ func (s *Server) BuySeat(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	c := models.SeatChange{MembershipID: id, From: r.PostFormValue("from"), To: r.PostFormValue("to")}
-	p, err := models.BuySeatAndAssign(r.Context(), s.db, s.clock, ActorFrom(r.Context()), r.PostFormValue("quote"), c)
+	p, err := models.BuySeatAndAssign(r.Context(), s.DB, s.Clock, ActorFrom(r.Context()), r.PostFormValue("quote"), c)
 	if err != nil {
 		return s.rowAnswer(w, r, id, err, c.To)
 	}
@@ -84,7 +84,7 @@ func (s *Server) ChangeRole(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	from, to := models.Role(r.PostFormValue("from")), models.Role(r.PostFormValue("to"))
-	err = models.ChangeRole(r.Context(), s.db, ActorFrom(r.Context()), id, from, to)
+	err = models.ChangeRole(r.Context(), s.DB, ActorFrom(r.Context()), id, from, to)
 	return s.rowAnswer(w, r, id, err, "")
 }
 
@@ -101,7 +101,7 @@ func (s *Server) RemoveMember(w http.ResponseWriter, r *http.Request) error {
 	if r.PostFormValue("confirm") != "1" {
 		return s.rowPanel(w, r, id, http.StatusOK, &templates.RowPanel{Kind: "confirm_remove"})
 	}
-	name, err := models.RemoveMember(r.Context(), s.db, actor, id)
+	name, err := models.RemoveMember(r.Context(), s.DB, actor, id)
 	if err != nil {
 		return s.rowAnswer(w, r, id, err, "")
 	}
@@ -128,7 +128,7 @@ func (s *Server) TransferOwnership(w http.ResponseWriter, r *http.Request) error
 	if r.PostFormValue("confirm") != "1" {
 		return s.rowPanel(w, r, id, http.StatusOK, &templates.RowPanel{Kind: "confirm_transfer"})
 	}
-	if err := models.TransferPrimaryOwnership(r.Context(), s.db, actor, id); err != nil {
+	if err := models.TransferPrimaryOwnership(r.Context(), s.DB, actor, id); err != nil {
 		return s.rowAnswer(w, r, id, err, "")
 	}
 	redirect(w, r, membersPath(actor))
@@ -162,7 +162,7 @@ func (s *Server) rowAnswer(w http.ResponseWriter, r *http.Request, id int64, err
 	case errors.As(err, &noSeat):
 		actor := ActorFrom(r.Context())
 		if memberRights(actor).BuySeats {
-			q, qerr := models.QuoteSeats(r.Context(), s.db, s.clock, actor, noSeat.SeatType, 1)
+			q, qerr := models.QuoteSeats(r.Context(), s.DB, s.Clock, actor, noSeat.SeatType, 1)
 			if qerr == nil {
 				return s.rowPanel(w, r, id, http.StatusConflict, &templates.RowPanel{Kind: "buy_seat", To: to, Quote: reviewVM(q)})
 			}
@@ -207,11 +207,11 @@ func (s *Server) rowDone(w http.ResponseWriter, r *http.Request, id int64, messa
 // htmx, the member's own page otherwise.
 func (s *Server) rowPanel(w http.ResponseWriter, r *http.Request, id int64, status int, panel *templates.RowPanel) error {
 	actor := ActorFrom(r.Context())
-	m, err := models.MemberByID(r.Context(), s.db, actor, id)
+	m, err := models.MemberByID(r.Context(), s.DB, actor, id)
 	if err != nil {
 		return err
 	}
-	pools, err := models.SeatPools(r.Context(), s.db, actor.Org.ID)
+	pools, err := models.SeatPools(r.Context(), s.DB, actor.Org.ID)
 	if err != nil {
 		return err
 	}
@@ -226,7 +226,7 @@ func (s *Server) rowPanel(w http.ResponseWriter, r *http.Request, id int64, stat
 }
 
 func (s *Server) seatSummary(r *http.Request) ([]templates.SeatSummary, error) {
-	pools, err := models.SeatPools(r.Context(), s.db, ActorFrom(r.Context()).Org.ID)
+	pools, err := models.SeatPools(r.Context(), s.DB, ActorFrom(r.Context()).Org.ID)
 	if err != nil {
 		return nil, err
 	}

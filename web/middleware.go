@@ -60,14 +60,14 @@ func (s *Server) middleware(next http.Handler) http.Handler {
 			st.id = hex.EncodeToString(buf)
 		}
 		ctx := context.WithValue(r.Context(), stateKey{}, st)
-		ctx = locales.With(ctx, s.catalog.Locale(s.language(w, r)))
+		ctx = locales.With(ctx, s.Catalog.Locale(s.language(w, r)))
 		r = r.WithContext(ctx)
 		rec := &statusRecorder{ResponseWriter: w, status: http.StatusOK}
 		secureHeaders(rec.Header(), r.TLS != nil)
 		rec.Header().Set("X-Request-Id", st.id)
 		defer func() {
 			if p := recover(); p != nil {
-				s.log.ErrorContext(ctx, "panic", "request_id", st.id, "panic", p)
+				s.Log.ErrorContext(ctx, "panic", "request_id", st.id, "panic", p)
 				if !rec.wrote {
 					s.fail(rec, r, errors.New("panic"))
 				}
@@ -77,7 +77,7 @@ func (s *Server) middleware(next http.Handler) http.Handler {
 			if st.user != nil {
 				attrs = append(attrs, "user_id", st.user.ID)
 			}
-			s.log.InfoContext(ctx, "request", attrs...)
+			s.Log.InfoContext(ctx, "request", attrs...)
 		}()
 		h.ServeHTTP(rec, r)
 	})
@@ -94,7 +94,7 @@ func (s *Server) language(w http.ResponseWriter, r *http.Request) string {
 	if c, err := r.Cookie(langCookie); err == nil && locales.Supported(c.Value) {
 		return c.Value
 	}
-	return s.catalog.Match(r.Header.Get("Accept-Language"))
+	return s.Catalog.Match(r.Header.Get("Accept-Language"))
 }
 
 func secureHeaders(h http.Header, tls bool) {
@@ -134,7 +134,7 @@ func (s *Server) guard(rt Route) http.Handler {
 			st.user = user
 		}
 		if rt.Permission.OrgScoped() {
-			actor, err := models.ActorFor(r.Context(), s.db, *st.user, r.PathValue("org"))
+			actor, err := models.ActorFor(r.Context(), s.DB, *st.user, r.PathValue("org"))
 			if err != nil {
 				s.fail(w, r, err)
 				return
@@ -157,7 +157,7 @@ func (s *Server) currentUser(r *http.Request) (*models.User, error) {
 	if err != nil || uid == 0 {
 		return nil, err
 	}
-	u, err := models.UserByID(r.Context(), s.db, uid)
+	u, err := models.UserByID(r.Context(), s.DB, uid)
 	if errors.Is(err, models.ErrNotFound) {
 		return nil, nil
 	}

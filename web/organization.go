@@ -15,7 +15,7 @@ import (
 // the members table.
 func (s *Server) Organization(w http.ResponseWriter, r *http.Request) error {
 	actor := ActorFrom(r.Context())
-	pools, err := models.SeatPools(r.Context(), s.db, actor.Org.ID)
+	pools, err := models.SeatPools(r.Context(), s.DB, actor.Org.ID)
 	if err != nil {
 		return err
 	}
@@ -31,7 +31,7 @@ func (s *Server) Organization(w http.ResponseWriter, r *http.Request) error {
 // pagination; the address bar follows the page URL.
 func (s *Server) MembersFragment(w http.ResponseWriter, r *http.Request) error {
 	actor := ActorFrom(r.Context())
-	pools, err := models.SeatPools(r.Context(), s.db, actor.Org.ID)
+	pools, err := models.SeatPools(r.Context(), s.DB, actor.Org.ID)
 	if err != nil {
 		return err
 	}
@@ -59,7 +59,7 @@ func (s *Server) members(r *http.Request, actor models.Actor, pools []models.Sea
 		}
 		vm.Page = n
 	}
-	page, err := models.ListMembers(r.Context(), s.db, actor, pools, models.MemberFilter{
+	page, err := models.ListMembers(r.Context(), s.DB, actor, pools, models.MemberFilter{
 		Query: vm.Query, SeatType: vm.SeatType, Status: vm.Status, Page: vm.Page})
 	var invalid *models.Invalid
 	if errors.As(err, &invalid) {

@@ -99,7 +99,7 @@ func (s *Server) fail(w http.ResponseWriter, r *http.Request, err error) {
 		vm = templates.Error{Status: http.StatusTooManyRequests, Title: loc.T("error.invalid.title", nil),
 			Message: loc.T("auth.login.throttled", map[string]any{"Minutes": throttled.RetryAfterMinutes})}
 	default:
-		s.log.ErrorContext(ctx, "request failed", "request_id", st.id, "error", err.Error())
+		s.Log.ErrorContext(ctx, "request failed", "request_id", st.id, "error", err.Error())
 		vm = templates.Error{Status: http.StatusInternalServerError, Title: loc.T("error.internal.title", nil),
 			Message: loc.T("error.internal.body", map[string]any{"RequestID": st.id})}
 	}
@@ -110,7 +110,7 @@ func (s *Server) fail(w http.ResponseWriter, r *http.Request, err error) {
 		rerr = s.page(w, r, vm.Status, vm.Title, "", templates.ErrorPage(vm))
 	}
 	if rerr != nil {
-		s.log.ErrorContext(ctx, "render error page", "request_id", st.id, "error", rerr.Error())
+		s.Log.ErrorContext(ctx, "render error page", "request_id", st.id, "error", rerr.Error())
 	}
 }
 

@@ -11,6 +11,7 @@ import (
 
 	"github.com/seatdesk/seatdesk/locales"
 	"github.com/seatdesk/seatdesk/models"
+	"github.com/seatdesk/seatdesk/web/mailer"
 )
 
 // Config is what the web layer needs from the environment.
@@ -21,30 +22,32 @@ type Config struct {
 	SessionKey []byte
 }
 
+// Deps are the dependencies run() builds and passes down.
+type Deps struct {
+	DB      *gorm.DB
+	Clock   models.Clock
+	Log     *slog.Logger
+	Catalog *locales.Catalog
+	Static  fs.FS
+	Mailer  mailer.Mailer
+}
+
 // Server holds every dependency of the handlers; it has no mutable state of
 // its own, so several instances can serve one database.
 type Server struct {
-	db       *gorm.DB
-	clock    models.Clock
-	log      *slog.Logger
-	catalog  *locales.Catalog
+	Deps
 	sessions *SessionStore
-	static   fs.FS
+	baseURL  string
 }
 
 // New builds the HTTP handler.
-func New(cfg Config, db *gorm.DB, clock models.Clock, log *slog.Logger, catalog *locales.Catalog, static fs.FS) http.Handler {
-	return newServer(cfg, db, clock, log, catalog, static).handler()
-}
+func New(cfg Config, deps Deps) http.Handler { return newServer(cfg, deps).handler() }
 
-func newServer(cfg Config, db *gorm.DB, clock models.Clock, log *slog.Logger, catalog *locales.Catalog, static fs.FS) *Server {
+func newServer(cfg Config, d Deps) *Server {
 	return &Server{
-		db:       db,
-		clock:    clock,
-		log:      log,
-		catalog:  catalog,
-		sessions: NewSessionStore(db, clock, cfg.SessionKey, isHTTPS(cfg.BaseURL)),
-		static:   static,
+		Deps:     d,
+		sessions: NewSessionStore(d.DB, d.Clock, cfg.SessionKey, isHTTPS(cfg.BaseURL)),
+		baseURL:  cfg.BaseURL,
 	}
 }
 

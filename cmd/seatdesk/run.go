@@ -20,6 +20,7 @@ import (
 	"github.com/seatdesk/seatdesk/models/migrations"
 	"github.com/seatdesk/seatdesk/static"
 	"github.com/seatdesk/seatdesk/web"
+	"github.com/seatdesk/seatdesk/web/mailer"
 )
 
 var errUsage = errors.New("usage")
@@ -38,6 +39,9 @@ Environment:
   SEATDESK_BASE_URL       public URL (default http://<SEATDESK_ADDR>); https:// makes cookies Secure
   SEATDESK_SESSION_KEY    session signing key (default: generated once, stored in the database)
   SEATDESK_DEMO_PASSWORD  password of every demo login (default demo-password)
+  SEATDESK_SMTP_URL       smtp://user:pass@host:587 (STARTTLS), smtps://…:465, or smtp://host:25?tls=none;
+                          unset: emails are logged (with the invitation link) instead of sent
+  SEATDESK_MAIL_FROM      sender of emails (default seatdesk@localhost)
   LOG_LEVEL               debug, info, warn or error (default info)
 `
 
@@ -48,6 +52,8 @@ type config struct {
 	baseURL      string
 	sessionKey   string
 	demoPassword string
+	smtpURL      string
+	mailFrom     string
 	logLevel     slog.Level
 }
 
@@ -58,6 +64,11 @@ func loadConfig(getenv func(string) string) (config, error) {
 		baseURL:      getenv("SEATDESK_BASE_URL"),
 		sessionKey:   getenv("SEATDESK_SESSION_KEY"),
 		demoPassword: getenv("SEATDESK_DEMO_PASSWORD"),
+		smtpURL:      getenv("SEATDESK_SMTP_URL"),
+		mailFrom:     getenv("SEATDESK_MAIL_FROM"),
+	}
+	if c.mailFrom == "" {
+		c.mailFrom = "seatdesk@localhost"
 	}
 	if c.databaseURL == "" {
 		c.databaseURL = "seatdesk.db"
@@ -196,7 +207,12 @@ func serve(ctx context.Context, cfg config, log *slog.Logger, stdout io.Writer, 
 	if err != nil {
 		return err
 	}
-	handler := web.New(web.Config{BaseURL: cfg.baseURL, SessionKey: key}, db, models.SystemClock{}, log, catalog, static.Files)
+	mail, err := mailer.New(cfg.smtpURL, cfg.mailFrom, log)
+	if err != nil {
+		return err
+	}
+	handler := web.New(web.Config{BaseURL: cfg.baseURL, SessionKey: key}, web.Deps{
+		DB: db, Clock: models.SystemClock{}, Log: log, Catalog: catalog, Static: static.Files, Mailer: mail})
 	ln, err := net.Listen("tcp", cfg.addr)
 	if err != nil {
 		return err
