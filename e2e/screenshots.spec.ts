@@ -11,6 +11,17 @@ async function shoot(page: Page, testInfo: TestInfo, name: string) {
   await page.evaluate(() => document.fonts.ready);
   const file = path.join(testInfo.project.testDir, 'screenshots', `${name}.png`);
   await page.screenshot({ path: file, fullPage: true, animations: 'disabled' });
+  // A page wider than the window scrolls sideways: worth a look, not a failure
+  // (tables scroll inside their card by design; the page itself should not).
+  const { scroll, client } = await page.evaluate(() => ({
+    scroll: document.documentElement.scrollWidth,
+    client: document.documentElement.clientWidth,
+  }));
+  if (scroll > client) {
+    const description = `${name}: the page is ${scroll}px wide in a ${client}px window`;
+    testInfo.annotations.push({ type: 'layout warning', description });
+    console.warn(`layout warning: ${description}`);
+  }
 }
 
 test.describe('@screenshots', () => {
