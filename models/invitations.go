@@ -305,14 +305,18 @@ func expireTx(tx *gorm.DB, orgID int64, now time.Time) error {
 	return nil
 }
 
-// ExpireInvitations frees the seats of every invitation past its date, in all
-// organizations; run periodically by the server (several instances may run
-// it at once: each organization is handled under its lock).
-func ExpireInvitations(ctx context.Context, db *gorm.DB, clock Clock) error {
+// ExpireInvitations frees the seats of the invitations past their date, in
+// the given organizations or, with none given, in all of them; the server
+// runs it periodically and before showing an organization. Several instances
+// may run it at once: each organization is handled under its lock.
+func ExpireInvitations(ctx context.Context, db *gorm.DB, clock Clock, only ...int64) error {
 	now := clock.Now().UTC()
 	var orgIDs []int64
-	err := db.WithContext(ctx).Model(&Invitation{}).Where("status = ? AND expires_at <= ?", InvitePending, now).
-		Distinct("org_id").Pluck("org_id", &orgIDs).Error
+	q := db.WithContext(ctx).Model(&Invitation{}).Where("status = ? AND expires_at <= ?", InvitePending, now)
+	if len(only) > 0 {
+		q = q.Where("org_id IN ?", only)
+	}
+	err := q.Distinct("org_id").Pluck("org_id", &orgIDs).Error
 	if err != nil {
 		return err
 	}

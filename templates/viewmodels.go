@@ -56,7 +56,8 @@ type OrgChoice struct {
 type SeatSummary struct {
 	Key       string
 	Purchased int
-	Assigned  int
+	Assigned  int // held by members
+	Reserved  int // held by pending invitations
 	Available int
 }
 
@@ -68,8 +69,55 @@ type MemberHome struct {
 
 // Organization is Organization settings › Organization.
 type Organization struct {
-	Seats   []SeatSummary
-	Members Members
+	Seats       []SeatSummary
+	Members     Members
+	Invitations Invitations
+}
+
+// Invitations is the invite form and the pending invitations.
+type Invitations struct {
+	BaseURL    string // Organization settings › Organization
+	CanInvite  bool
+	GrantOwner bool
+	SeatTypes  []string
+	Rows       []InvitationRow
+	Form       *InviteForm // open when not nil
+	Notice     string
+	Warning    string
+}
+
+// InviteForm is the invite form with what was typed and the answer to it.
+type InviteForm struct {
+	Email    string
+	Role     string
+	SeatType string
+	Error    string
+	NoSeat   bool        // no seat of SeatType is free
+	Quote    *SeatReview // an Owner's offer to buy one
+	Currency string
+}
+
+// InvitationRow is one pending invitation.
+type InvitationRow struct {
+	ID       int64
+	Email    string
+	Role     string
+	SeatType string
+	Inviter  string
+	Expires  time.Time
+}
+
+// Accept is the page behind an invitation link.
+type Accept struct {
+	Token      string
+	OrgName    string
+	Email      string
+	Role       string
+	SeatType   string
+	HasAccount bool
+	Status     string // pending, accepted, revoked, expired
+	Name       string
+	Error      string
 }
 
 // Members is the members table with its filters and pagination.

@@ -218,7 +218,10 @@ func (s *Server) rowPanel(w http.ResponseWriter, r *http.Request, id int64, stat
 	vm := membersShell(actor, pools)
 	row := memberRow(m)
 	row.Panel = panel
-	seats := seatSummaries(pools)
+	seats, err := s.seatSummary(r)
+	if err != nil {
+		return err
+	}
 	if isHTMX(r) {
 		return s.fragment(w, r, status, templates.MemberRowResponse(vm, row, seats))
 	}
@@ -226,11 +229,16 @@ func (s *Server) rowPanel(w http.ResponseWriter, r *http.Request, id int64, stat
 }
 
 func (s *Server) seatSummary(r *http.Request) ([]templates.SeatSummary, error) {
-	pools, err := models.SeatPools(r.Context(), s.DB, ActorFrom(r.Context()).Org.ID)
+	orgID := ActorFrom(r.Context()).Org.ID
+	pools, err := models.SeatPools(r.Context(), s.DB, orgID)
 	if err != nil {
 		return nil, err
 	}
-	return seatSummaries(pools), nil
+	reserved, err := models.ReservedSeats(r.Context(), s.DB, orgID)
+	if err != nil {
+		return nil, err
+	}
+	return seatSummaries(pools, reserved), nil
 }
 
 // membersShell is the members table's frame: URLs, seat types, rights.

@@ -49,7 +49,7 @@ func TestSwapThroughUnassigned(t *testing.T) {
 		}
 		// B straight to Chat + Claude Code: no seat; an Admin is told, nothing changes.
 		res := c.post(base+b+"/seat", url.Values{"from": {"chat"}, "to": {"chat_code"}}, hx...)
-		if res.status != http.StatusConflict || !strings.Contains(res.body, "Nessun posto Chat + Claude Code è disponibile. Un Proprietario può acquistarne uno") {
+		if res.status != http.StatusConflict || !strings.Contains(res.body, "Nessun posto di tipo Chat + Claude Code è disponibile. Un Proprietario può acquistarne uno") {
 			t.Fatalf("no seat for an Admin: %d %s", res.status, res.body)
 		}
 		if strings.Contains(res.body, "buy-seat") {
@@ -94,12 +94,12 @@ func TestOwnerBuysAndAssigns(t *testing.T) {
 		b := mid(t, db, "member@bottega.example")
 		url0 := "/orgs/bottega/settings/organization/members/" + b
 		res := c.post(url0+"/seat", url.Values{"from": {"chat"}, "to": {"chat_code"}}, "HX-Request", "true")
-		if res.status != http.StatusConflict || !strings.Contains(res.body, "Acheter 1 siège Chat + Claude Code pour") {
+		if res.status != http.StatusConflict || !strings.Contains(res.body, "Acheter 1 siège (Chat + Claude Code) pour") {
 			t.Fatalf("owner prompt: %d %s", res.status, res.body)
 		}
 		token := quoteRe.FindStringSubmatch(res.body)[1]
 		res = c.post(url0+"/buy-seat", url.Values{"from": {"chat"}, "to": {"chat_code"}, "quote": {token}}, "HX-Request", "true")
-		if res.status != http.StatusOK || !strings.Contains(res.body, "1 siège Chat + Claude Code acheté (facture BOTTEGA-00002) et assigné.") {
+		if res.status != http.StatusOK || !strings.Contains(res.body, "1 siège acheté (Chat + Claude Code, facture BOTTEGA-00002) et assigné.") {
 			t.Fatalf("buy and assign: %d %s", res.status, res.body)
 		}
 		if seatTypeOf(t, db, "member@bottega.example") != "chat_code" || purchased(t, db, "bottega", "chat_code") != 11 {

@@ -14,16 +14,42 @@ import (
 // Organization is Organization settings › Organization: the seat summary and
 // the members table.
 func (s *Server) Organization(w http.ResponseWriter, r *http.Request) error {
+	return s.organizationPage(w, r, http.StatusOK, nil)
+}
+
+// organizationPage renders the page; inv, when given, is the invitations
+// section as an invite form left it (?invite=1 opens the form).
+func (s *Server) organizationPage(w http.ResponseWriter, r *http.Request, status int, inv *templates.Invitations) error {
 	actor := ActorFrom(r.Context())
+	if err := models.ExpireInvitations(r.Context(), s.DB, s.Clock, actor.Org.ID); err != nil {
+		return err
+	}
 	pools, err := models.SeatPools(r.Context(), s.DB, actor.Org.ID)
 	if err != nil {
 		return err
 	}
-	members, status, err := s.members(r, actor, pools)
+	members, mstatus, err := s.members(r, actor, pools)
 	if err != nil {
 		return err
 	}
-	vm := templates.Organization{Seats: seatSummaries(pools), Members: members}
+	if status == http.StatusOK {
+		status = mstatus
+	}
+	if inv == nil {
+		v, err := s.invitationsVM(r)
+		if err != nil {
+			return err
+		}
+		if r.URL.Query().Get("invite") == "1" && v.CanInvite {
+			v.Form = &templates.InviteForm{Role: string(models.RoleMember), SeatType: firstSeat(v)}
+		}
+		inv = &v
+	}
+	seats, err := s.seatSummary(r)
+	if err != nil {
+		return err
+	}
+	vm := templates.Organization{Seats: seats, Members: members, Invitations: *inv}
 	return s.page(w, r, status, locales.T(r.Context(), "nav.organization"), "organization", templates.OrganizationPage(vm))
 }
 
@@ -110,10 +136,14 @@ func filterQuery(m templates.Members, page int) string {
 	return "?" + q.Encode()
 }
 
-func seatSummaries(pools []models.SeatPool) []templates.SeatSummary {
+// seatSummaries shows each pool: seats held by members, reserved by pending
+// invitations, and available.
+func seatSummaries(pools []models.SeatPool, reserved map[string]int) []templates.SeatSummary {
 	out := make([]templates.SeatSummary, len(pools))
 	for i, p := range pools {
-		out[i] = templates.SeatSummary{Key: p.SeatTypeKey, Purchased: p.Purchased, Assigned: p.Assigned, Available: p.Available()}
+		res := reserved[p.SeatTypeKey]
+		out[i] = templates.SeatSummary{Key: p.SeatTypeKey, Purchased: p.Purchased, Assigned: p.Assigned - res,
+			Reserved: res, Available: p.Available()}
 	}
 	return out
 }

@@ -1,6 +1,8 @@
 package web
 
 import (
+	"context"
+	"fmt"
 	"net/http"
 	"net/url"
 	"strconv"
@@ -39,6 +41,10 @@ func TestRouteTablePermissions(t *testing.T) {
 			path := strings.NewReplacer("{org}", "acme", "{$}", "", "{type}", "enterprise", "{number}", "ACME-00001", "{id}", strconv.FormatInt(giulia.ID, 10)).Replace(pattern)
 			for _, who := range roles {
 				t.Run(rt.Pattern+"/"+who.name, func(t *testing.T) {
+					if strings.Contains(rt.Pattern, "/invitations/{id}/") {
+						path = strings.Replace(pattern, "{org}", "acme", 1)
+						path = strings.Replace(path, "{id}", newInvitation(t, db), 1)
+					}
 					c := clients[who.email]
 					if c == nil {
 						c = h.anon()
@@ -109,4 +115,25 @@ func TestOtherOrganizationIsNotFound(t *testing.T) {
 			}
 		}
 	})
+}
+
+var invitationSeq int
+
+// newInvitation creates a pending invitation in acme and returns its id.
+func newInvitation(t *testing.T, db *gorm.DB) string {
+	t.Helper()
+	var u models.User
+	db.Take(&u, "email = ?", "primary@acme.example")
+	actor, err := models.ActorFor(context.Background(), db, u, "acme")
+	if err != nil {
+		t.Fatal(err)
+	}
+	invitationSeq++
+	res, err := models.Invite(context.Background(), db, modeltest.FixedClock{T: testNow}, actor,
+		models.InviteInput{Email: fmt.Sprintf("route%d@example.com", invitationSeq), Role: models.RoleMember, Lang: "en"},
+		func(inv models.Invitation, token string) models.Mail { return models.Mail{To: inv.Email} })
+	if err != nil {
+		t.Fatal(err)
+	}
+	return strconv.FormatInt(res.Invitation.ID, 10)
 }

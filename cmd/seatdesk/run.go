@@ -225,6 +225,7 @@ func serve(ctx context.Context, cfg config, log *slog.Logger, stdout io.Writer, 
 	}
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()
+	go expireInvitations(ctx, db, log)
 	select {
 	case err := <-errc:
 		return err
@@ -251,4 +252,21 @@ func describeDB(dsn string) string {
 		return "PostgreSQL"
 	}
 	return "SQLite file " + dsn
+}
+
+// expireInvitations frees the seats of expired invitations once a minute
+// (every instance may do it: each organization is handled under its lock).
+func expireInvitations(ctx context.Context, db *gorm.DB, log *slog.Logger) {
+	tick := time.NewTicker(time.Minute)
+	defer tick.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-tick.C:
+			if err := models.ExpireInvitations(ctx, db, models.SystemClock{}); err != nil && ctx.Err() == nil {
+				log.Error("expire invitations", "error", err.Error())
+			}
+		}
+	}
 }
