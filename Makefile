@@ -30,8 +30,11 @@ test: $(HTMX) generate ## every Go test; on PostgreSQL too when TEST_DATABASE_UR
 e2e: build ## browser tests: the real binary in Debian's Chromium
 	npx playwright test
 
-bench: $(HTMX) generate ## the 100,000-member figures (needs TEST_DATABASE_URL)
-	$(GO) test -count=1 -run '^$$' -bench . -benchtime 200x ./web/
+bench: $(HTMX) generate ## the 100,000-member figures: PostgreSQL (200 requests a variant), then SQLite (30)
+	@test -n "$$TEST_DATABASE_URL" || { echo "make bench needs PostgreSQL: set TEST_DATABASE_URL, e.g." \
+		"TEST_DATABASE_URL='postgres://postgres@127.0.0.1:5432/postgres?sslmode=disable' make bench" >&2; exit 1; }
+	$(GO) test -count=1 -timeout 10m -run '^$$' -bench '^BenchmarkMembersPage$$/^postgres$$' -benchtime 200x ./web/
+	$(GO) test -count=1 -timeout 10m -run '^$$' -bench '^BenchmarkMembersPage$$/^sqlite$$' -benchtime 30x ./web/
 
 fmt:
 	$(GO) tool templ fmt templates

@@ -31,7 +31,7 @@ import (
 
 const (
 	benchMembers = 100_000
-	benchWarmup  = 20 // untimed requests before a variant is measured
+	benchWarmup  = 20 // untimed requests before a variant is measured (5 on SQLite, whose searches are slow)
 	benchOrg     = "acme"
 	benchAdmin   = "admin@acme.example"
 )
@@ -62,6 +62,7 @@ type benchResult struct {
 	queries     float64
 	total, rows int // members matching, rows shown
 	bytes       int
+	cpu         time.Duration // CPU per request, Seatdesk and PostgreSQL; 0 if unknown
 }
 
 // benchEnv is one database kind set up with 100,000 members.
@@ -73,6 +74,7 @@ type benchEnv struct {
 	members  int64 // in acme, demo members included
 	lastPage int
 	setup    time.Duration
+	warmup   int
 	warm     map[string]bool
 	results  map[string]benchResult
 }
@@ -111,7 +113,10 @@ func newBenchEnv(b *testing.B, kind string) *benchEnv {
 	c := h.login(benchAdmin)
 	u, _ := url.Parse(h.srv.URL)
 	env := &benchEnv{kind: kind, h: h, counter: counter, cookies: c.http.Jar.Cookies(u),
-		warm: map[string]bool{}, results: map[string]benchResult{}}
+		warmup: benchWarmup, warm: map[string]bool{}, results: map[string]benchResult{}}
+	if kind == "sqlite" {
+		env.warmup = 5
+	}
 	if err := db.Table("memberships").Joins("JOIN organizations ON organizations.id = memberships.org_id").
 		Where("organizations.slug = ?", benchOrg).Count(&env.members).Error; err != nil {
 		b.Fatal(err)
@@ -165,13 +170,14 @@ func (e *benchEnv) run(b *testing.B, v benchVariant) {
 		return rec
 	}
 	if !e.warm[v.name] {
-		for range benchWarmup {
+		for range e.warmup {
 			e.check(b, v, serve())
 		}
 		e.warm[v.name] = true
 	}
 	durations := make([]time.Duration, 0, b.N)
 	var last *httptest.ResponseRecorder
+	cpu0 := e.cpuTime()
 	e.counter.Reset()
 	b.ResetTimer()
 	for range b.N {
@@ -187,16 +193,23 @@ func (e *benchEnv) run(b *testing.B, v benchVariant) {
 	}
 	b.StopTimer()
 	queries := float64(e.counter.Count()) / float64(b.N)
+	cpu := e.cpuTime() - cpu0
 	total, rows := e.check(b, v, last)
 	slices.Sort(durations)
 	r := benchResult{n: b.N, median: percentile(durations, 50), p95: percentile(durations, 95),
 		queries: queries, total: total, rows: rows, bytes: last.Body.Len()}
+	if cpu0 > 0 {
+		r.cpu = cpu / time.Duration(b.N)
+	}
 	if prev, ok := e.results[v.name]; !ok || r.n >= prev.n {
 		e.results[v.name] = r
 	}
 	b.ReportMetric(ms(r.median), "ms-median")
 	b.ReportMetric(ms(r.p95), "ms-p95")
 	b.ReportMetric(queries, "queries/req")
+	if r.cpu > 0 {
+		b.ReportMetric(ms(r.cpu), "cpu-ms/req")
+	}
 }
 
 // percentile is the nearest-rank percentile of sorted durations.
@@ -214,19 +227,60 @@ func ms(d time.Duration) float64 { return float64(d.Nanoseconds()) / 1e6 }
 func (e *benchEnv) print() {
 	var sb strings.Builder
 	fmt.Fprintf(&sb, "\nMembers page, %s: %d members in %s, setup %.1fs; in-process server time per request "+
-		"after %d warm-up requests; load average %s\n", e.kind, e.members, benchOrg, e.setup.Seconds(), benchWarmup, loadAverage())
-	fmt.Fprintf(&sb, "%-20s %5s %10s %10s %11s %9s %5s %8s  %s\n",
-		"variant", "n", "median ms", "p95 ms", "queries/req", "matching", "rows", "KB", "request")
+		"after %d warm-up requests; load average %s\n", e.kind, e.members, benchOrg, e.setup.Seconds(), e.warmup, loadAverage())
+	fmt.Fprintf(&sb, "%-20s %5s %10s %10s %11s %10s %9s %5s %6s  %s\n",
+		"variant", "n", "median ms", "p95 ms", "queries/req", "CPU ms/req", "matching", "rows", "KB", "request")
 	for _, v := range benchVariants {
 		r, ok := e.results[v.name]
 		if !ok {
 			continue
 		}
 		path := e.request(v).URL.RequestURI()
-		fmt.Fprintf(&sb, "%-20s %5d %10.2f %10.2f %11.1f %9d %5d %8.1f  %s\n",
-			v.name, r.n, ms(r.median), ms(r.p95), r.queries, r.total, r.rows, float64(r.bytes)/1024, path)
+		cpu := "-"
+		if r.cpu > 0 {
+			cpu = fmt.Sprintf("%.2f", ms(r.cpu))
+		}
+		fmt.Fprintf(&sb, "%-20s %5d %10.2f %10.2f %11.1f %10s %9d %5d %6.1f  %s\n",
+			v.name, r.n, ms(r.median), ms(r.p95), r.queries, cpu, r.total, r.rows, float64(r.bytes)/1024, path)
 	}
+	fmt.Fprintln(&sb, "CPU ms/req: user+system time of this process and of the PostgreSQL backends of its database (not of"+
+		" parallel query workers, which exit unseen); less sensitive than wall-clock time to the machine's other load")
 	fmt.Print(sb.String())
+}
+
+// cpuTime is the CPU time used so far by this process and, on PostgreSQL, by
+// the backends of the benchmark's database (parallel query workers are missed:
+// they exit between two readings), read from /proc (Linux, server on this
+// machine); 0 when unknown.
+func (e *benchEnv) cpuTime() time.Duration {
+	pids := []string{"self"}
+	if e.kind == "postgres" {
+		var backends []string
+		if err := e.h.db.Raw("SELECT pid::text FROM pg_stat_activity WHERE datname = current_database()").
+			Scan(&backends).Error; err != nil {
+			return 0
+		}
+		pids = append(pids, backends...)
+	}
+	var ticks int64
+	for _, pid := range pids {
+		b, err := os.ReadFile("/proc/" + pid + "/stat")
+		if err != nil {
+			if pid == "self" {
+				return 0
+			}
+			continue // a backend that has exited
+		}
+		// Fields after the parenthesised command: state is field 3, utime 14, stime 15.
+		f := strings.Fields(string(b[strings.LastIndexByte(string(b), ')')+1:]))
+		if len(f) < 13 {
+			return 0
+		}
+		utime, _ := strconv.ParseInt(f[11], 10, 64)
+		stime, _ := strconv.ParseInt(f[12], 10, 64)
+		ticks += utime + stime
+	}
+	return time.Duration(ticks) * 10 * time.Millisecond // USER_HZ is 100 on Linux
 }
 
 // loadAverage is the 1, 5 and 15-minute load average (Linux), for judging noise.
