@@ -76,12 +76,13 @@ func ListMembers(ctx context.Context, db *gorm.DB, actor Actor, pools []SeatPool
 	if f.Page < 1 {
 		f.Page = 1
 	}
-	q := db.WithContext(ctx).Table("memberships").
-		Joins("JOIN users ON users.id = memberships.user_id").
-		Where("memberships.org_id = ?", actor.Org.ID)
+	// Only a search needs the users table; filters and paging work on
+	// memberships alone (index-only), and the page's 50 rows are joined last.
+	q := db.WithContext(ctx).Table("memberships").Where("memberships.org_id = ?", actor.Org.ID)
 	if f.Query != "" {
 		like := "%" + escapeLike(strings.ToLower(f.Query)) + "%"
-		q = q.Where(`(lower(users.name) LIKE ? ESCAPE '\' OR users.email LIKE ? ESCAPE '\')`, like, like)
+		q = q.Joins("JOIN users ON users.id = memberships.user_id").
+			Where(`(lower(users.name) LIKE ? ESCAPE '\' OR users.email LIKE ? ESCAPE '\')`, like, like)
 	}
 	switch f.SeatType {
 	case "":
@@ -102,9 +103,11 @@ func ListMembers(ctx context.Context, db *gorm.DB, actor Actor, pools []SeatPool
 		f.Page = page.Pages // past the end: show the last page
 		page.Filter = f
 	}
-	err := q.Select("memberships.id, users.name, users.email, memberships.role, memberships.seat_type_key, memberships.status, memberships.source, memberships.created_at").
-		Order("memberships.id").Limit(MembersPageSize).Offset((f.Page - 1) * MembersPageSize).
-		Scan(&page.Rows).Error
+	ids := q.Session(&gorm.Session{}).Select("memberships.id").Order("memberships.id").
+		Limit(MembersPageSize).Offset((f.Page - 1) * MembersPageSize)
+	err := db.WithContext(ctx).Table("memberships").Joins("JOIN users ON users.id = memberships.user_id").
+		Select("memberships.id, users.name, users.email, memberships.role, memberships.seat_type_key, memberships.status, memberships.source, memberships.created_at").
+		Where("memberships.id IN (?)", ids).Order("memberships.id").Scan(&page.Rows).Error
 	if err != nil {
 		return MemberPage{}, fmt.Errorf("list members: %w", err)
 	}
