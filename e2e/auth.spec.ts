@@ -53,7 +53,7 @@ test('an anonymous visitor is sent to sign in, then back to the page asked for',
   await expect(page).toHaveURL('/login?next=%2Forgs%2Facme%2Fsettings%2Fbilling');
   await expect(page.getByTestId('login')).toBeVisible();
   await expectSoundPage(page, 'en');
-  await signIn(page, email('owner', 'acme'), { from: 'here' });
+  await signIn(page, email('owner', 'acme'), { onThisPage: true });
   await expect(page).toHaveURL('/orgs/acme/settings/billing');
   await expect(page.getByTestId('breadcrumb')).toHaveText('Organization settings › Billing');
 });
@@ -66,7 +66,7 @@ test('the start page sends an anonymous visitor to sign in', async ({ page }) =>
 
 test('a sign-in link cannot send the user to another site', async ({ page }) => {
   await page.goto('/login?next=//evil.example/');
-  await signIn(page, email('admin', 'acme'), { from: 'here' });
+  await signIn(page, email('admin', 'acme'), { onThisPage: true });
   await expect(page).toHaveURL('/orgs/acme/settings/organization');
 });
 
@@ -81,14 +81,14 @@ test('a wrong password or unknown email shows an error and signs nobody in', asy
   await expectSoundPage(page, 'en');
 
   // The same message for an address that does not exist: nothing leaks.
-  await signIn(page, 'nobody@acme.example', { from: 'here' });
+  await signIn(page, 'nobody@acme.example', { onThisPage: true });
   await expect(page.getByRole('alert')).toHaveText(T.en.badCredentials);
 
   await page.goto('/orgs/acme/settings/organization');
   await expect(page).toHaveURL(/\/login\?next=/);
 
   // And the right password still works afterwards.
-  await signIn(page, email('owner', 'acme'), { from: 'here', password: DEMO_PASSWORD });
+  await signIn(page, email('owner', 'acme'), { onThisPage: true, password: DEMO_PASSWORD });
   await expect(page).toHaveURL('/orgs/acme/settings/organization');
 });
 

@@ -1,6 +1,6 @@
 // R-I18N-1: English, Italian and French, switched with the language switcher
 // and remembered; the seeds' wording; no missing translation anywhere.
-import { LANGS, T, expect, expectSoundPage, openAs, signIn, signOut, test, type Lang } from './support';
+import { LANGS, T, expect, expectSoundPage, openAs, seatTypesShown, signIn, signOut, test, type Lang } from './support';
 
 const SWITCH_TO: Lang[] = ['it', 'fr', 'en'];
 
@@ -49,7 +49,7 @@ test('Unassigned members show the seeds’ word for it', async ({ page, sessions
   await openAs(page, sessions, 'admin', 'acme');
   for (const lang of LANGS) {
     await page.goto(`/orgs/acme/settings/organization?lang=${lang}&seat=unassigned`);
-    await expect(page.getByTestId('member-seat-type')).toHaveText(Array(3).fill(T[lang].unassigned));
+    await expect.poll(() => seatTypesShown(page)).toEqual(Array(3).fill(T[lang].unassigned));
     await expect(page.getByTestId('members-count')).toContainText('3');
   }
 });
@@ -60,7 +60,7 @@ test('the language survives signing in and out', async ({ page }) => {
   await expect(page).toHaveURL('/login?lang=it');
   await expectSoundPage(page, 'it');
   await expect(page.getByRole('heading', { level: 1 })).toHaveText('Accedi a Seatdesk');
-  await signIn(page, 'owner@bottega.example', { lang: 'it', from: 'here' });
+  await signIn(page, 'owner@bottega.example', { lang: 'it', onThisPage: true });
   await expect(page.getByTestId('breadcrumb')).toHaveText('Impostazioni organizzazione › Organizzazione');
   await expectSoundPage(page, 'it');
   await signOut(page, 'it');

@@ -218,10 +218,13 @@ export async function openAs(page: Page, sessions: WorkerFixtures['sessions'], r
   await expectLanding(page, role, org);
 }
 
-/** Opens /login (in lang if given) and signs in as a demo user through the form. */
-export async function signIn(page: Page, who: string, opts: { lang?: Lang; password?: string; from?: string } = {}) {
+/**
+ * Signs in through the form as a person does: opens /login (in lang), unless
+ * onThisPage says the form is already shown (after a redirect to sign in).
+ */
+export async function signIn(page: Page, who: string, opts: { lang?: Lang; password?: string; onThisPage?: boolean } = {}) {
   const lang = opts.lang ?? 'en';
-  if (!opts.from) await page.goto(`/login?lang=${lang}`);
+  if (!opts.onThisPage) await page.goto(`/login?lang=${lang}`);
   const t = T[lang];
   await page.getByLabel(t.email, { exact: true }).fill(who);
   await page.getByLabel(t.password, { exact: true }).fill(opts.password ?? DEMO_PASSWORD);
@@ -257,6 +260,20 @@ export async function expectSoundPage(page: Page, lang: Lang) {
   await page.waitForFunction(() => typeof (window as unknown as { htmx?: unknown }).htmx === 'object');
   expect(await page.locator('body').innerText()).not.toContain(MISSING);
   expect(await page.title()).not.toContain(MISSING);
+}
+
+/**
+ * The seat type shown in each members-table row: the chosen option of the
+ * row's seat-type dropdown (Admins and above), else the cell's text.
+ */
+export async function seatTypesShown(page: Page): Promise<string[]> {
+  return page.getByTestId('member-row').getByTestId('member-seat-type').evaluateAll((cells) =>
+    cells.map((td) => {
+      const select = td.querySelector('select');
+      const text = select ? select.selectedOptions[0]?.textContent : td.textContent;
+      return (text ?? '').replace(/\s+/g, ' ').trim();
+    }),
+  );
 }
 
 /** The purchased/assigned/available numbers of one seat type in a container. */
