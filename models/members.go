@@ -90,14 +90,7 @@ func BuySeatAndAssign(ctx context.Context, db *gorm.DB, clock Clock, actor Actor
 }
 
 func changeSeat(tx *gorm.DB, actor Actor, c SeatChange) error {
-	if _, err := lockOrg(tx, actor.Org.ID); err != nil {
-		return err
-	}
-	var m Membership
-	err := tx.Preload("User").Where("id = ? AND org_id = ?", c.MembershipID, actor.Org.ID).Take(&m).Error
-	if errors.Is(err, gorm.ErrRecordNotFound) {
-		return ErrNotFound
-	}
+	m, err := lockedMember(tx, actor, c.MembershipID)
 	if err != nil {
 		return err
 	}
@@ -165,6 +158,20 @@ func changeSeat(tx *gorm.DB, actor Actor, c SeatChange) error {
 		map[string]any{"member": m.User.Email, "seat_type": nullable(c.To)})
 }
 
+// lockedMember takes the organization's lock and loads one of its members
+// with the user; another organization's or a removed member is ErrNotFound.
+func lockedMember(tx *gorm.DB, actor Actor, id int64) (Membership, error) {
+	if _, err := lockOrg(tx, actor.Org.ID); err != nil {
+		return Membership{}, err
+	}
+	var m Membership
+	err := tx.Preload("User").Where("id = ? AND org_id = ?", id, actor.Org.ID).Take(&m).Error
+	if errors.Is(err, gorm.ErrRecordNotFound) {
+		return Membership{}, ErrNotFound
+	}
+	return m, err
+}
+
 func releaseSeat(tx *gorm.DB, orgID int64, seatType string) error {
 	res := tx.Model(&SeatPool{}).Where("org_id = ? AND seat_type_key = ? AND assigned > 0", orgID, seatType).
 		Update("assigned", gorm.Expr("assigned - 1"))
@@ -227,14 +234,7 @@ func RemoveMember(ctx context.Context, db *gorm.DB, actor Actor, membershipID in
 	}
 	var name string
 	err := db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
-		if _, err := lockOrg(tx, actor.Org.ID); err != nil {
-			return err
-		}
-		var m Membership
-		err := tx.Preload("User").Where("id = ? AND org_id = ?", membershipID, actor.Org.ID).Take(&m).Error
-		if errors.Is(err, gorm.ErrRecordNotFound) {
-			return ErrNotFound
-		}
+		m, err := lockedMember(tx, actor, membershipID)
 		if err != nil {
 			return err
 		}
@@ -285,14 +285,7 @@ func ChangeRole(ctx context.Context, db *gorm.DB, actor Actor, membershipID int6
 		return Invalidf("role", "members.role.unknown", nil)
 	}
 	return db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
-		if _, err := lockOrg(tx, actor.Org.ID); err != nil {
-			return err
-		}
-		var m Membership
-		err := tx.Preload("User").Where("id = ? AND org_id = ?", membershipID, actor.Org.ID).Take(&m).Error
-		if errors.Is(err, gorm.ErrRecordNotFound) {
-			return ErrNotFound
-		}
+		m, err := lockedMember(tx, actor, membershipID)
 		if err != nil {
 			return err
 		}
@@ -324,14 +317,7 @@ func TransferPrimaryOwnership(ctx context.Context, db *gorm.DB, actor Actor, mem
 		return err
 	}
 	return db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
-		if _, err := lockOrg(tx, actor.Org.ID); err != nil {
-			return err
-		}
-		var m Membership
-		err := tx.Preload("User").Where("id = ? AND org_id = ?", membershipID, actor.Org.ID).Take(&m).Error
-		if errors.Is(err, gorm.ErrRecordNotFound) {
-			return ErrNotFound
-		}
+		m, err := lockedMember(tx, actor, membershipID)
 		if err != nil {
 			return err
 		}
