@@ -17,9 +17,7 @@ import (
 func demo(t *testing.T, db *gorm.DB) modeltest.FixedClock {
 	t.Helper()
 	clock := modeltest.FixedClock{T: today.Add(10 * time.Hour)}
-	if err := models.LoadDemo(context.Background(), db, clock, "pw"); err != nil {
-		t.Fatal(err)
-	}
+	modeltest.LoadDemo(t, db, clock, "pw")
 	return clock
 }
 

@@ -109,6 +109,12 @@ func LoadDemo(ctx context.Context, db *gorm.DB, clock Clock, password string) er
 	if err != nil {
 		return err
 	}
+	return LoadDemoHashed(ctx, db, clock, hash)
+}
+
+// LoadDemoHashed is LoadDemo with the password's hash already computed (tests
+// load the demo data many times).
+func LoadDemoHashed(ctx context.Context, db *gorm.DB, clock Clock, hash string) error {
 	today := clock.Now().UTC().Truncate(24 * time.Hour)
 	start := today.AddDate(0, 0, -100)
 	end := start.AddDate(1, 0, 0)

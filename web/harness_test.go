@@ -1,7 +1,6 @@
 package web
 
 import (
-	"context"
 	"io"
 	"log/slog"
 	"net/http"
@@ -38,9 +37,7 @@ type harness struct {
 func newHarness(t testing.TB, db *gorm.DB) *harness {
 	t.Helper()
 	clock := modeltest.FixedClock{T: testNow}
-	if err := models.LoadDemo(context.Background(), db, clock, demoPassword); err != nil {
-		t.Fatalf("load demo: %v", err)
-	}
+	modeltest.LoadDemo(t, db, clock, demoPassword)
 	return serveDB(t, db, clock)
 }
 

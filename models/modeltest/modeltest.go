@@ -4,6 +4,7 @@
 package modeltest
 
 import (
+	"context"
 	"crypto/rand"
 	"encoding/hex"
 	"io"
@@ -11,6 +12,7 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
+	"sync"
 	"testing"
 	"time"
 
@@ -156,5 +158,23 @@ func CheckSeatInvariant(t testing.TB, db *gorm.DB) {
 		if r.Assigned > r.Purchased || r.Assigned != r.Holders {
 			t.Errorf("org %d %s: purchased %d, assigned %d, held by %d members and invitations", r.OrgID, r.SeatTypeKey, r.Purchased, r.Assigned, r.Holders)
 		}
+	}
+}
+
+var demoHashes sync.Map // password → argon2id hash, computed once per test binary
+
+// LoadDemo loads the demo data with a password, hashing it once per test run.
+func LoadDemo(t testing.TB, db *gorm.DB, clock models.Clock, password string) {
+	t.Helper()
+	hash, ok := demoHashes.Load(password)
+	if !ok {
+		h, err := models.HashPassword(password)
+		if err != nil {
+			t.Fatal(err)
+		}
+		hash, _ = demoHashes.LoadOrStore(password, h)
+	}
+	if err := models.LoadDemoHashed(context.Background(), db, clock, hash.(string)); err != nil {
+		t.Fatalf("load demo: %v", err)
 	}
 }
