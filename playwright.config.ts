@@ -10,6 +10,7 @@
 //                      SEATDESK_REQUIRE_POSTGRES=1, as in CI).
 //   E2E_SQLITE_PORT, E2E_POSTGRES_PORT  ports of the two servers (4417, 4418).
 //   E2E_SERVER_LOG=1   show the servers' request logs.
+//   E2E_TRACE=1        keep a Playwright trace of each failed test (test-results/).
 import fs from 'node:fs';
 import { defineConfig, type PlaywrightTestConfig } from '@playwright/test';
 import { CHROMIUM, DEMO_PASSWORD } from './e2e/env';
@@ -80,7 +81,8 @@ export default defineConfig({
     viewport: { width: 1280, height: 800 },
     actionTimeout: 5_000,
     navigationTimeout: 10_000,
-    trace: 'retain-on-failure',
+    // Traces cost CPU on every test; ask for them when a failure needs one.
+    trace: process.env.E2E_TRACE === '1' ? 'retain-on-failure' : 'off',
     screenshot: 'only-on-failure',
     launchOptions: {
       executablePath: CHROMIUM,
