@@ -184,6 +184,10 @@ func serve(ctx context.Context, cfg config, log *slog.Logger, stdout io.Writer, 
 		if err := migrations.Run(db); err != nil {
 			return err
 		}
+	} else if pending, err := migrations.Pending(db); err != nil {
+		return err
+	} else if pending {
+		return errors.New("the database has migrations to apply: run `seatdesk migrate` first (or serve -migrate)")
 	}
 	if demo {
 		present, err := models.HasDemo(ctx, db)

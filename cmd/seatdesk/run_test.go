@@ -41,6 +41,9 @@ func TestMigrateDemoServe(t *testing.T) {
 	e := map[string]string{"DATABASE_URL": dbPath, "SEATDESK_DEMO_PASSWORD": "cli-demo-pw"}
 	var out, errOut bytes.Buffer
 	ctx := context.Background()
+	if err := run(ctx, []string{"serve"}, env(e), &out, &errOut); err == nil || !strings.Contains(err.Error(), "seatdesk migrate") {
+		t.Fatalf("serve on an unmigrated database: %v", err)
+	}
 	if err := run(ctx, []string{"migrate"}, env(e), &out, &errOut); err != nil {
 		t.Fatalf("migrate: %v %s", err, errOut.String())
 	}

@@ -31,3 +31,24 @@ func Run(db *gorm.DB) error {
 }
 
 func isPostgres(tx *gorm.DB) bool { return tx.Dialector.Name() == "postgres" }
+
+// Pending reports whether some migration has not been applied yet.
+func Pending(db *gorm.DB) (bool, error) {
+	if !db.Migrator().HasTable("schema_migrations") {
+		return true, nil
+	}
+	var applied []string
+	if err := db.Table("schema_migrations").Pluck("id", &applied).Error; err != nil {
+		return false, fmt.Errorf("read schema_migrations: %w", err)
+	}
+	done := make(map[string]bool, len(applied))
+	for _, id := range applied {
+		done[id] = true
+	}
+	for _, m := range List() {
+		if !done[m.ID] {
+			return true, nil
+		}
+	}
+	return false, nil
+}
