@@ -70,6 +70,9 @@ test('a sign-in link cannot send the user to another site', async ({ page }) => 
   await expect(page).toHaveURL('/orgs/acme/settings/organization');
 });
 
+// Failed sign-ins count towards the throttle: 5 per address typed, 20 per
+// client address, in 15 minutes. Each run has a fresh database; keep the demo
+// logins' failures few (see also screenshots.spec.ts).
 test('a wrong password or unknown email shows an error and signs nobody in', async ({ page, watcher }) => {
   watcher.allowStatus(422);
   await signIn(page, email('owner', 'acme'), { password: 'not-the-password' });
@@ -99,6 +102,18 @@ test('the wrong-password message is in the chosen language', async ({ page, watc
     await expect(page.getByRole('alert')).toHaveText(T[lang].badCredentials);
     await expectSoundPage(page, lang);
   }
+});
+
+test('after 5 failed sign-ins the address is throttled, with a message saying how long', async ({ page, watcher }) => {
+  watcher.allowStatus(422, 429);
+  const who = 'throttled@maison.example'; // nobody's: no demo login is locked out
+  for (let i = 0; i < 5; i++) {
+    await signIn(page, who, { password: `wrong-${i}` });
+    await expect(page.getByRole('alert')).toHaveText(T.en.badCredentials);
+  }
+  await signIn(page, who, { password: 'wrong-again' });
+  await expect(page.getByRole('alert')).toHaveText('Too many failed sign-in attempts. Wait 15 minutes and try again.');
+  await expectSoundPage(page, 'en');
 });
 
 test('sign out ends the session', async ({ page }) => {
