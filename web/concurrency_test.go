@@ -77,3 +77,60 @@ func TestRandomMixOnTwoInstances(t *testing.T) {
 		modeltest.CheckSeatInvariant(t, db)
 	})
 }
+
+// TestLastSeatTwentyRequests: 20 concurrent requests, from two instances, for
+// the last free Chat + Claude Code seat: exactly one succeeds, the rest get
+// the no-seat answer (or hear that their member moved meanwhile).
+func TestLastSeatTwentyRequests(t *testing.T) {
+	modeltest.ForEachDB(t, func(t *testing.T, db *gorm.DB) {
+		first := newHarness(t, db)
+		second := serveDB(t, db, first.s.Clock)
+		admin := first.login("admin@bottega.example")
+		// Free one Chat + Claude Code seat.
+		olive := mid(t, db, "owner@bottega.example")
+		if res := admin.post("/orgs/bottega/settings/organization/members/"+olive+"/seat",
+			url.Values{"from": {"chat_code"}, "to": {""}, "confirm": {"1"}}, "HX-Request", "true"); res.status != http.StatusOK {
+			t.Fatalf("free a seat: %d", res.status)
+		}
+		var chat []models.Membership
+		db.Joins("JOIN organizations ON organizations.id = memberships.org_id").
+			Where("organizations.slug = ? AND memberships.seat_type_key = ?", "bottega", "chat").Limit(20).Find(&chat)
+		if len(chat) < 14 {
+			t.Fatalf("%d Chat members", len(chat))
+		}
+		clients := []*client{admin, second.login("admin@bottega.example")}
+		var wg sync.WaitGroup
+		statuses := make([]int, 20)
+		start := make(chan struct{})
+		for i := range 20 {
+			m := chat[i%len(chat)]
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				<-start
+				res := clients[i%2].post(fmt.Sprintf("/orgs/bottega/settings/organization/members/%d/seat", m.ID),
+					url.Values{"from": {"chat"}, "to": {"chat_code"}}, "HX-Request", "true")
+				statuses[i] = res.status
+			}()
+		}
+		close(start)
+		wg.Wait()
+		ok := 0
+		for _, st := range statuses {
+			switch st {
+			case http.StatusOK:
+				ok++
+			case http.StatusConflict:
+			default:
+				t.Errorf("status %d", st)
+			}
+		}
+		if ok != 1 {
+			t.Fatalf("%d requests got the last seat (statuses %v)", ok, statuses)
+		}
+		if p := purchased(t, db, "bottega", "chat_code"); p != 10 {
+			t.Fatalf("purchased %d", p)
+		}
+		modeltest.CheckSeatInvariant(t, db)
+	})
+}
