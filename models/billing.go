@@ -66,8 +66,8 @@ type Quote struct {
 	Currency       string
 }
 
-// errSalesAssisted refuses self-serve changes on a sales-assisted plan (R-PLAN-3).
-var errSalesAssisted = Invalidf("", "billing.sales_assisted_refused", nil)
+// ErrSalesAssisted refuses self-serve changes on a sales-assisted plan (R-PLAN-3).
+var ErrSalesAssisted = Invalidf("", "billing.sales_assisted_refused", nil)
 
 // checkSelfServe enforces ManageBilling and the self-serve rule.
 func checkSelfServe(actor Actor) error {
@@ -75,7 +75,7 @@ func checkSelfServe(actor Actor) error {
 		return err
 	}
 	if actor.Org.SalesAssisted {
-		return errSalesAssisted
+		return ErrSalesAssisted
 	}
 	return nil
 }

@@ -22,7 +22,7 @@ func (s *Server) Billing(w http.ResponseWriter, r *http.Request) error {
 	if t := r.URL.Query().Get("edit"); t != "" && vm.CanManage && hasSeat(vm, t) {
 		vm.Editor = &templates.SeatEditor{SeatType: t}
 	}
-	vm.Notice = s.notice(r, vm)
+	vm.Notice = noticeText(r, vm, r.URL.Query())
 	return s.page(w, r, http.StatusOK, locales.T(r.Context(), "nav.billing"), "billing", templates.BillingPage(vm))
 }
 
@@ -219,8 +219,8 @@ func (s *Server) billingRefused(w http.ResponseWriter, r *http.Request, err erro
 		return verr
 	}
 	msg := locales.From(r.Context()).Message(invalid.Key, invalid.Args)
-	if place == nil || invalid.Field == "" && invalid.Key == "billing.sales_assisted_refused" {
-		vm.Error = msg
+	if place == nil || errors.Is(err, models.ErrSalesAssisted) {
+		vm.Error = msg // about the plan, not about one form
 	} else {
 		place(&vm, msg)
 	}
@@ -286,14 +286,10 @@ func (s *Server) billingVM(r *http.Request) (templates.Billing, error) {
 	return vm, nil
 }
 
-// notice is the confirmation named by ?done=.
-func (s *Server) notice(r *http.Request, vm templates.Billing) string {
-	return noticeText(r, vm, r.URL.Query())
-}
-
 var notices = map[string]bool{"purchased": true, "already_purchased": true, "reduction_scheduled": true,
 	"reduction_cancelled": true, "cancelled": true, "resumed": true, "extra_usage_saved": true}
 
+// noticeText is the confirmation named by done= (only known ones).
 func noticeText(r *http.Request, vm templates.Billing, q url.Values) string {
 	done := q.Get("done")
 	if !notices[done] {
