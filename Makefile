@@ -30,10 +30,11 @@ test: $(HTMX) generate ## every Go test; on PostgreSQL too when TEST_DATABASE_UR
 e2e: build ## browser tests: the real binary in Debian's Chromium
 	npx playwright test
 
-bench: $(HTMX) generate ## the 100,000-member figures: PostgreSQL (200 requests a variant), then SQLite (30)
+bench: $(HTMX) generate ## the 100,000-member figures: members page on PostgreSQL (200 requests a variant), seat change at 16 clients on PostgreSQL (1,600 a variant), members page on SQLite (30)
 	@test -n "$$TEST_DATABASE_URL" || { echo "make bench needs PostgreSQL: set TEST_DATABASE_URL, e.g." \
 		"TEST_DATABASE_URL='postgres://postgres@127.0.0.1:5432/postgres?sslmode=disable' make bench" >&2; exit 1; }
 	$(GO) test -count=1 -timeout 10m -run '^$$' -bench '^BenchmarkMembersPage$$/^postgres$$' -benchtime 200x ./web/
+	$(GO) test -count=1 -timeout 10m -run '^$$' -bench '^BenchmarkSeatChange$$' -benchtime 1600x ./web/
 	$(GO) test -count=1 -timeout 10m -run '^$$' -bench '^BenchmarkMembersPage$$/^sqlite$$' -benchtime 30x ./web/
 
 fmt:

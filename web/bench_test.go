@@ -11,6 +11,10 @@ package web
 // only (status 200, rows shown), never a time.
 
 import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"errors"
 	"fmt"
 	"net/http"
 	"net/http/httptest"
@@ -20,6 +24,8 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -82,13 +88,7 @@ type benchEnv struct {
 // BenchmarkMembersPage reports median and p95 server time and SQL statements
 // per request of the members page, on PostgreSQL and SQLite at 100,000 members.
 func BenchmarkMembersPage(b *testing.B) {
-	if os.Getenv("TEST_DATABASE_URL") == "" {
-		if modeltest.RequirePostgres() {
-			b.Fatal("SEATDESK_REQUIRE_POSTGRES is set but TEST_DATABASE_URL is not")
-		}
-		b.Skip("TEST_DATABASE_URL is not set: the members-page benchmark needs PostgreSQL " +
-			"(e.g. TEST_DATABASE_URL=postgres://postgres@127.0.0.1:5432/postgres?sslmode=disable make bench)")
-	}
+	benchNeedsPostgres(b, "members-page")
 	for _, kind := range []string{"postgres", "sqlite"} {
 		b.Run(kind, func(b *testing.B) {
 			env := newBenchEnv(b, kind)
@@ -97,6 +97,19 @@ func BenchmarkMembersPage(b *testing.B) {
 			}
 			env.print()
 		})
+	}
+}
+
+// benchNeedsPostgres skips the benchmark without TEST_DATABASE_URL (fails it
+// when SEATDESK_REQUIRE_POSTGRES is set).
+func benchNeedsPostgres(b *testing.B, what string) {
+	b.Helper()
+	if os.Getenv("TEST_DATABASE_URL") == "" {
+		if modeltest.RequirePostgres() {
+			b.Fatal("SEATDESK_REQUIRE_POSTGRES is set but TEST_DATABASE_URL is not")
+		}
+		b.Skip("TEST_DATABASE_URL is not set: the " + what + " benchmark needs PostgreSQL " +
+			"(e.g. TEST_DATABASE_URL=postgres://postgres@127.0.0.1:5432/postgres?sslmode=disable make bench)")
 	}
 }
 
@@ -418,4 +431,705 @@ WHERE org_id = ?`, now, org.ID).Error
 	if err := db.Exec(analyze).Error; err != nil {
 		b.Fatalf("%s: %v", analyze, err)
 	}
+}
+
+// The seat-type change under 16 concurrent clients (`make bench`): the htmx
+// POST …/members/{id}/seat on the same 100,000-member acme, timed per request
+// in-process (ServeHTTP from 16 goroutines, no network), against the same
+// transaction sent directly (database/sql, 16 goroutines). Every change of an
+// organization takes its row lock (FOR UPDATE) first, so changes in one
+// organization run one at a time by design: the 1-org rows measure that
+// bound; the 16-org rows spread the clients over 16 organizations, one each,
+// to show what the lock costs. The ways of changing (http, gorm, sql-tx,
+// sql-request) take turns in rounds, so that the machine's other load, which
+// drifts, weighs on each alike and the ratios stay fair. The database is
+// seeded as for the members page (newBenchEnv), in a `go test` run of its own.
+
+const (
+	seatClients    = 16
+	seatPerClient  = 64    // members each client moves in turn, its own: requests never collide
+	seatWarmup     = 8     // untimed changes per client before a way is measured
+	seatRounds     = 4     // turns of each way, b.N changes in all
+	seatOrgMembers = 2_000 // members of each of the 15 extra organizations
+	seatKey        = "enterprise"
+)
+
+// seatPath is how a variant changes a seat.
+type seatPath int
+
+const (
+	seatHTTP       seatPath = iota // POST through the whole handler stack
+	seatGORM                       // models.ChangeSeat: the transaction through GORM, no HTTP
+	seatSQL                        // the transaction's statements through database/sql
+	seatSQLRequest                 // every statement the HTTP request sends, through database/sql
+)
+
+// seatPaths are the ways measured, in the order of a round; unit is what
+// their throughput counts.
+var seatPaths = []struct {
+	path       seatPath
+	name, unit string
+}{
+	{seatHTTP, "http", "req/s"},
+	{seatGORM, "gorm", "tx/s"},
+	{seatSQL, "sql-tx", "tx/s"},
+	{seatSQLRequest, "sql-request", "tx/s"},
+}
+
+// seatSpreads are the sub-benchmarks: all clients in acme, or one
+// organization each.
+var seatSpreads = []struct {
+	name   string
+	spread bool
+}{{"1org", false}, {"16orgs", true}}
+
+// seatVariant is one way on one spread: a row of the table.
+type seatVariant struct {
+	name   string
+	path   seatPath
+	spread bool // client i works in organization i; else all 16 in acme
+}
+
+func seatVariantOf(pathIndex, spreadIndex int) seatVariant {
+	p, sp := seatPaths[pathIndex], seatSpreads[spreadIndex]
+	return seatVariant{name: p.name + "-" + sp.name, path: p.path, spread: sp.spread}
+}
+
+// seatTarget is one member a client moves, Enterprise ↔ Unassigned.
+type seatTarget struct {
+	id, userID int64
+	email      string
+	seat       string // as it is now: seatKey or ""
+}
+
+// seatOrg is where a client works: the organization, the acme admin's actor
+// there, and the client's own members.
+type seatOrg struct {
+	actor   models.Actor
+	targets []*seatTarget
+	next    int
+}
+
+func (o *seatOrg) pick() *seatTarget {
+	t := o.targets[o.next%len(o.targets)]
+	o.next++
+	return t
+}
+
+type seatClient struct {
+	one, spread *seatOrg // in acme; in the client's own organization (acme for client 0)
+}
+
+type seatResult struct {
+	n           int
+	median, p95 time.Duration
+	perSecond   float64
+	queries     float64
+	cpu         time.Duration
+	failed      map[string]int // answers other than a change done, by status
+	rounds      []float64      // throughput of each round
+}
+
+type seatEnv struct {
+	*benchEnv
+	sql       *sql.DB
+	sessionID string
+	clients   []*seatClient
+	changes   atomic.Int64 // changes done, warm-up included
+	queries   atomic.Int64 // statements sent through database/sql
+	results   map[string]seatResult
+	orgSetup  time.Duration
+	load0     string // load average when the measures begin
+}
+
+// BenchmarkSeatChange reports median and p95 server time, throughput and SQL
+// statements per seat change at 16 concurrent clients on PostgreSQL, through
+// HTTP and directly, and their ratio.
+func BenchmarkSeatChange(b *testing.B) {
+	benchNeedsPostgres(b, "seat-change")
+	env := newSeatEnv(b)
+	audits0 := env.seatAudits(b)
+	for i, sp := range seatSpreads {
+		b.Run(sp.name, func(b *testing.B) { env.run(b, i) })
+	}
+	env.print()
+	// Behaviour only: every change done is recorded once, every member is
+	// where its client left it, and the seat counters hold (R-SEAT-1).
+	if got, want := env.seatAudits(b)-audits0, env.changes.Load(); got != want {
+		b.Errorf("%d seat changes audited, %d done", got, want)
+	}
+	for _, c := range env.clients {
+		for _, o := range []*seatOrg{c.one, c.spread} {
+			for _, t := range o.targets {
+				if now := env.seatOf(b, t.id); now != t.seat {
+					b.Errorf("member %d: seat %q, its client left it %q", t.id, now, t.seat)
+				}
+			}
+		}
+	}
+	modeltest.CheckSeatInvariant(b, env.h.db)
+}
+
+func newSeatEnv(b *testing.B) *seatEnv {
+	b.Helper()
+	e := &seatEnv{benchEnv: newBenchEnv(b, "postgres"), results: map[string]seatResult{}}
+	start := time.Now()
+	db := e.h.db
+	var err error
+	if e.sql, err = db.DB(); err != nil {
+		b.Fatal(err)
+	}
+	now := testNow.Add(-30 * 24 * time.Hour)
+	// 15 more organizations like acme, each with the acme admin and 2,000 of
+	// the bulk users as members (70 % Enterprise), 250 seats free.
+	err = db.Transaction(func(tx *gorm.DB) error {
+		steps := []struct {
+			sql  string
+			args []any
+		}{
+			{`INSERT INTO organizations (name, slug, plan_model, sales_assisted, term_start, term_end, currency,
+  extra_usage, extra_usage_cap_minor, cancel_at_term_end, created_at, updated_at)
+SELECT name || ' ' || g, 'bench-' || lpad(g::text, 2, '0'), plan_model, sales_assisted, term_start, term_end, currency,
+  extra_usage, extra_usage_cap_minor, cancel_at_term_end, ?, ?
+FROM organizations, generate_series(2, ?) g WHERE slug = ?`, []any{now, now, seatClients, benchOrg}},
+			{`INSERT INTO seat_pools (org_id, seat_type_key, purchased, assigned, price_minor, created_at, updated_at)
+SELECT o.id, p.seat_type_key, 0, 0, p.price_minor, ?, ?
+FROM seat_pools p JOIN organizations a ON a.id = p.org_id AND a.slug = ? CROSS JOIN organizations o WHERE o.slug LIKE 'bench-%'`,
+				[]any{now, now, benchOrg}},
+			{`INSERT INTO memberships (org_id, user_id, role, seat_type_key, status, source, created_at, updated_at)
+SELECT o.id, u.id, 'admin', NULL, 'active', 'invitation', ?, ?
+FROM organizations o, users u WHERE o.slug LIKE 'bench-%' AND u.email = ?`, []any{now, now, benchAdmin}},
+			{`WITH o AS (SELECT id, row_number() OVER (ORDER BY id) AS k FROM organizations WHERE slug LIKE 'bench-%'),
+  u AS (SELECT id, row_number() OVER (ORDER BY id) AS rn FROM users WHERE password_hash = 'bulk-no-login')
+INSERT INTO memberships (org_id, user_id, role, seat_type_key, status, source, created_at, updated_at)
+SELECT o.id, u.id, 'member', CASE WHEN u.rn % 10 < 7 THEN ? END, 'active', 'scim', ?, ?
+FROM o JOIN u ON (u.rn - 1) / ? = o.k - 1 ORDER BY u.id`, []any{seatKey, now, now, seatOrgMembers}},
+			{`UPDATE seat_pools SET assigned = (SELECT COUNT(*) FROM memberships m
+  WHERE m.org_id = seat_pools.org_id AND m.seat_type_key = seat_pools.seat_type_key), updated_at = ?
+WHERE org_id IN (SELECT id FROM organizations WHERE slug LIKE 'bench-%')`, []any{now}},
+			{`UPDATE seat_pools SET purchased = assigned + 250
+WHERE org_id IN (SELECT id FROM organizations WHERE slug LIKE 'bench-%')`, nil},
+		}
+		for _, s := range steps {
+			if err := tx.Exec(s.sql, s.args...).Error; err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		b.Fatalf("seed %d organizations: %v", seatClients-1, err)
+	}
+	if err := db.Exec("VACUUM ANALYZE").Error; err != nil {
+		b.Fatalf("VACUUM ANALYZE: %v", err)
+	}
+	var admin models.User
+	if err := db.Take(&admin, "email = ?", benchAdmin).Error; err != nil {
+		b.Fatal(err)
+	}
+	if err := db.Table("sessions").Select("id").Where("user_id = ?", admin.ID).Order("created_at DESC").
+		Limit(1).Scan(&e.sessionID).Error; err != nil || e.sessionID == "" {
+		b.Fatalf("the admin's session: %q %v", e.sessionID, err)
+	}
+	// Each client's members: bulk members with an Enterprise seat, spread
+	// over the table, none shared.
+	orgTargets := func(slug string, n int) []*seatTarget {
+		var rows []struct {
+			ID, UserID int64
+			Email      string
+		}
+		err := db.Raw(`SELECT m.id, m.user_id, u.email FROM memberships m
+  JOIN organizations o ON o.id = m.org_id JOIN users u ON u.id = m.user_id
+WHERE o.slug = ? AND m.role = 'member' AND m.seat_type_key = ? AND u.password_hash = 'bulk-no-login' AND m.id % 7 = 0
+ORDER BY m.id LIMIT ?`, slug, seatKey, n).Scan(&rows).Error
+		if err != nil || len(rows) < n {
+			b.Fatalf("members to move in %s: %d of %d: %v", slug, len(rows), n, err)
+		}
+		out := make([]*seatTarget, n)
+		for i, r := range rows {
+			out[i] = &seatTarget{id: r.ID, userID: r.UserID, email: r.Email, seat: seatKey}
+		}
+		return out
+	}
+	actorIn := func(slug string) models.Actor {
+		a, err := models.ActorFor(context.Background(), db, admin, slug)
+		if err != nil {
+			b.Fatalf("the admin in %s: %v", slug, err)
+		}
+		return a
+	}
+	acme := orgTargets(benchOrg, seatClients*seatPerClient)
+	acmeActor := actorIn(benchOrg)
+	for i := range seatClients {
+		c := &seatClient{one: &seatOrg{actor: acmeActor}}
+		for j := range seatPerClient {
+			c.one.targets = append(c.one.targets, acme[j*seatClients+i])
+		}
+		c.spread = c.one
+		if i > 0 {
+			slug := fmt.Sprintf("bench-%02d", i+1)
+			c.spread = &seatOrg{actor: actorIn(slug), targets: orgTargets(slug, seatPerClient)}
+		}
+		e.clients = append(e.clients, c)
+	}
+	e.orgSetup = time.Since(start)
+	e.load0 = loadAverage()
+	return e
+}
+
+// run times b.N changes of each way on one spread, the ways taking turns in
+// seatRounds rounds, after a warm-up.
+func (e *seatEnv) run(b *testing.B, spread int) {
+	variants := make([]seatVariant, len(seatPaths))
+	for i := range seatPaths {
+		variants[i] = seatVariantOf(i, spread)
+		if !e.warm[variants[i].name] {
+			if _, _, fails, err := e.batch(variants[i], seatClients*seatWarmup); err != nil || len(fails) > 0 {
+				b.Fatalf("%s warm-up: %v %v", variants[i].name, fails, err)
+			}
+			e.warm[variants[i].name] = true
+		}
+	}
+	type sum struct {
+		durations []time.Duration
+		wall, cpu time.Duration
+		queries   int64
+		failed    map[string]int
+		rounds    []float64
+	}
+	sums := make([]sum, len(variants))
+	rounds := min(seatRounds, b.N)
+	b.ResetTimer()
+	for r := range rounds {
+		n := b.N / rounds
+		if r < b.N%rounds {
+			n++
+		}
+		for i, v := range variants {
+			cpu0 := e.cpuTime()
+			e.counter.Reset()
+			e.queries.Store(0)
+			durations, wall, fails, err := e.batch(v, n)
+			queries := e.counter.Count() + e.queries.Load()
+			if err != nil {
+				b.Fatalf("%s: %v", v.name, err)
+			}
+			if cpu0 > 0 {
+				sums[i].cpu += e.cpuTime() - cpu0
+			}
+			sums[i].durations = append(sums[i].durations, durations...)
+			sums[i].wall += wall
+			sums[i].queries += queries
+			sums[i].rounds = append(sums[i].rounds, float64(n)/wall.Seconds())
+			for status, k := range fails {
+				if sums[i].failed == nil {
+					sums[i].failed = map[string]int{}
+				}
+				sums[i].failed[status] += k
+			}
+		}
+	}
+	b.StopTimer()
+	var failed int
+	for i, v := range variants {
+		s := sums[i]
+		slices.Sort(s.durations)
+		r := seatResult{n: b.N, median: percentile(s.durations, 50), p95: percentile(s.durations, 95),
+			perSecond: float64(b.N) / s.wall.Seconds(), queries: float64(s.queries) / float64(b.N),
+			cpu: s.cpu / time.Duration(b.N), failed: s.failed, rounds: s.rounds}
+		if prev, ok := e.results[v.name]; !ok || r.n >= prev.n {
+			e.results[v.name] = r
+		}
+		for _, k := range s.failed {
+			failed += k
+		}
+	}
+	// The figures of HTTP and of the transaction sent directly, with their
+	// ratio; the other two ways are in the table.
+	h, d := e.results[variants[0].name], e.results[variants[2].name]
+	b.ReportMetric(ms(h.median), "http-ms-median")
+	b.ReportMetric(ms(h.p95), "http-ms-p95")
+	b.ReportMetric(h.perSecond, "http-req/s")
+	b.ReportMetric(h.queries, "http-queries/req")
+	b.ReportMetric(ms(d.median), "sql-ms-median")
+	b.ReportMetric(ms(d.p95), "sql-ms-p95")
+	b.ReportMetric(d.perSecond, "sql-tx/s")
+	b.ReportMetric(ms(h.median)/ms(d.median), "http/sql-median")
+	b.ReportMetric(h.perSecond/d.perSecond, "http/sql-throughput")
+	if h.cpu > 0 {
+		b.ReportMetric(ms(h.cpu), "http-cpu-ms/req")
+		b.ReportMetric(ms(d.cpu), "sql-cpu-ms/tx")
+	}
+	b.ReportMetric(float64(failed), "not-done")
+}
+
+// batch makes n changes from the 16 clients at once (each takes the next
+// change until n are made) and returns the time of each, the wall-clock time
+// of the whole, the answers that were not a change done (by status) and the
+// first unexpected error (a server error, an SQL error, a wrong body).
+func (e *seatEnv) batch(v seatVariant, n int) ([]time.Duration, time.Duration, map[string]int, error) {
+	var (
+		next     atomic.Int64
+		wg       sync.WaitGroup
+		mu       sync.Mutex
+		all      = make([]time.Duration, 0, n)
+		fails    = map[string]int{}
+		firstErr error
+	)
+	start := time.Now()
+	for _, c := range e.clients {
+		o := c.one
+		if v.spread {
+			o = c.spread
+		}
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			durations := make([]time.Duration, 0, n/seatClients+1)
+			for next.Add(1) <= int64(n) {
+				t := o.pick()
+				to := seatKey
+				if t.seat == seatKey {
+					to = ""
+				}
+				d, status, err := e.change(v, o, t, to)
+				durations = append(durations, d)
+				if err == nil && status == "" {
+					t.seat = to
+					e.changes.Add(1)
+					continue
+				}
+				mu.Lock()
+				if err != nil && firstErr == nil {
+					firstErr = err
+				}
+				if status != "" {
+					fails[status]++
+				}
+				mu.Unlock()
+				t.seat = e.seatOf(nil, t.id) // back in step with the database
+			}
+			mu.Lock()
+			all = append(all, durations...)
+			mu.Unlock()
+		}()
+	}
+	wg.Wait()
+	return all, time.Since(start), fails, firstErr
+}
+
+// errSeatStale is a direct change whose membership was not where expected.
+var errSeatStale = errors.New("stale")
+
+// change moves t to the seat type to (Unassigned if "") and returns the time
+// it took and, unless the change was done, why not (an HTTP status, "stale").
+func (e *seatEnv) change(v seatVariant, o *seatOrg, t *seatTarget, to string) (time.Duration, string, error) {
+	ctx := context.Background()
+	switch v.path {
+	case seatHTTP:
+		form := url.Values{"from": {t.seat}, "to": {to}, "confirm": {"1"}}
+		req := httptest.NewRequest(http.MethodPost, fmt.Sprintf("/orgs/%s/settings/organization/members/%d/seat",
+			o.actor.Org.Slug, t.id), strings.NewReader(form.Encode()))
+		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+		req.Header.Set("HX-Request", "true")
+		req.Header.Set("Accept-Language", "en")
+		for _, c := range e.cookies {
+			req.AddCookie(c)
+		}
+		rec := httptest.NewRecorder()
+		start := time.Now()
+		e.h.srv.Config.Handler.ServeHTTP(rec, req)
+		d := time.Since(start)
+		body := rec.Body.String()
+		switch {
+		case rec.Code >= 500:
+			return d, strconv.Itoa(rec.Code), fmt.Errorf("member %d: status %d: %.300s", t.id, rec.Code, body)
+		case rec.Code != http.StatusOK:
+			return d, strconv.Itoa(rec.Code), nil
+		case !strings.Contains(body, fmt.Sprintf(`id="member-%d"`, t.id)) || !strings.Contains(body, `data-testid="seat-summary-`+seatKey+`"`):
+			return d, "", fmt.Errorf("member %d: no row and seat summary in the answer: %.300s", t.id, body)
+		}
+		return d, "", nil
+	case seatGORM:
+		start := time.Now()
+		err := models.ChangeSeat(ctx, e.h.db, o.actor, models.SeatChange{MembershipID: t.id, From: t.seat, To: to, Confirmed: true})
+		d := time.Since(start)
+		var stale *models.Stale
+		if errors.As(err, &stale) {
+			return d, "stale", nil
+		}
+		return d, "", err
+	}
+	start := time.Now()
+	err := e.sqlChange(ctx, v.path == seatSQLRequest, o.actor, t, to)
+	d := time.Since(start)
+	if errors.Is(err, errSeatStale) {
+		return d, "stale", nil
+	}
+	return d, "", err
+}
+
+// sqlChange sends, through database/sql, the statements models.ChangeSeat
+// sends for a move between Enterprise and Unassigned (copied from GORM's log;
+// print warns when their numbers part), in one transaction;
+// with request, also those of the rest of the HTTP request: the session, the
+// user and the actor before, the row and the seat summary after.
+func (e *seatEnv) sqlChange(ctx context.Context, request bool, actor models.Actor, t *seatTarget, to string) error {
+	now := time.Now().UTC()
+	queryRow := func(q interface {
+		QueryRowContext(context.Context, string, ...any) *sql.Row
+	}, dest []any, query string, args ...any) error {
+		e.queries.Add(1)
+		return q.QueryRowContext(ctx, query, args...).Scan(dest...)
+	}
+	var (
+		id, n, userID, orgID       int64
+		s1, s2, s3, s4, s5, s6, s7 string
+		ns1                        sql.NullString
+		ni1                        sql.NullInt64
+		b1, b2, b3, b4             bool
+		t1, t2, t3, t4             time.Time
+	)
+	org := []any{&id, &s1, &s2, &s3, &b1, &t1, &t2, &s4, &b2, &ni1, &b3, &t3, &t4}
+	const orgCols = "id, name, slug, plan_model, sales_assisted, term_start, term_end, currency, extra_usage, extra_usage_cap_minor, cancel_at_term_end, created_at, updated_at"
+	pools := func() error { // models.SeatPools
+		e.queries.Add(1)
+		rows, err := e.sql.QueryContext(ctx, `SELECT p.id, p.org_id, p.seat_type_key, p.purchased, p.assigned, p.price_minor,
+  p.renewal_quantity, p.created_at, p.updated_at, st.key, st.plan_model, st.rank, st.chat, st.claude_code, st.cowork, st.higher_limits
+FROM seat_pools p LEFT JOIN seat_types st ON p.seat_type_key = st.key WHERE p.org_id = $1 ORDER BY st.rank`, actor.Org.ID)
+		if err != nil {
+			return err
+		}
+		defer rows.Close()
+		for rows.Next() {
+			var p1, p2, p3 int64
+			if err := rows.Scan(&id, &orgID, &s1, &p1, &p2, &p3, &ni1, &t1, &t2, &s2, &s3, &n, &b1, &b2, &b3, &b4); err != nil {
+				return err
+			}
+		}
+		return rows.Err()
+	}
+	if request {
+		var data string
+		if err := queryRow(e.sql, []any{&s1, &ni1, &data, &t1, &t2, &t3}, `SELECT id, user_id, data, expires_at, created_at, updated_at
+FROM sessions WHERE id = $1 AND expires_at > $2 LIMIT 1`, e.sessionID, testNow); err != nil {
+			return fmt.Errorf("session: %w", err)
+		}
+		if err := queryRow(e.sql, []any{&id, &s1, &s2, &s3, &t1, &t2}, `SELECT id, email, name, password_hash, created_at, updated_at
+FROM users WHERE id = $1 LIMIT 1`, actor.UserID); err != nil {
+			return fmt.Errorf("user: %w", err)
+		}
+		if err := queryRow(e.sql, []any{&id, &orgID, &userID, &s1, &ns1, &s2, &s3, &t1, &t2}, `SELECT memberships.id,
+  memberships.org_id, memberships.user_id, memberships.role, memberships.seat_type_key, memberships.status, memberships.source,
+  memberships.created_at, memberships.updated_at
+FROM memberships JOIN organizations ON organizations.id = memberships.org_id
+WHERE organizations.slug = $1 AND memberships.user_id = $2 AND memberships.status = $3 LIMIT 1`,
+			actor.Org.Slug, actor.UserID, models.StatusActive); err != nil {
+			return fmt.Errorf("actor: %w", err)
+		}
+		if err := queryRow(e.sql, org, "SELECT "+orgCols+" FROM organizations WHERE id = $1 LIMIT 1", orgID); err != nil {
+			return fmt.Errorf("organization: %w", err)
+		}
+	}
+	err := func() error {
+		tx, err := e.sql.BeginTx(ctx, nil)
+		if err != nil {
+			return err
+		}
+		defer func() { _ = tx.Rollback() }()
+		if err := queryRow(tx, org, "SELECT "+orgCols+" FROM organizations WHERE id = $1 LIMIT 1 FOR UPDATE", actor.Org.ID); err != nil {
+			return fmt.Errorf("lock organization: %w", err)
+		}
+		if err := queryRow(tx, []any{&id, &orgID, &userID, &s1, &ns1, &s2, &s3, &t1, &t2}, `SELECT id, org_id, user_id, role,
+  seat_type_key, status, source, created_at, updated_at FROM memberships WHERE id = $1 AND org_id = $2 LIMIT 1`, t.id, actor.Org.ID); err != nil {
+			return fmt.Errorf("membership: %w", err)
+		}
+		if err := queryRow(tx, []any{&id, &s5, &s6, &s7, &t3, &t4}, `SELECT id, email, name, password_hash, created_at, updated_at
+FROM users WHERE users.id = $1`, userID); err != nil {
+			return fmt.Errorf("member's user: %w", err)
+		}
+		if ns1.String != t.seat {
+			return errSeatStale
+		}
+		e.queries.Add(1)
+		rows, err := tx.QueryContext(ctx, `SELECT seat_types.key, seat_types.plan_model, seat_types.rank, seat_types.chat,
+  seat_types.claude_code, seat_types.cowork, seat_types.higher_limits
+FROM seat_types JOIN seat_pools ON seat_pools.seat_type_key = seat_types.key WHERE seat_pools.org_id = $1`, actor.Org.ID)
+		if err != nil {
+			return err
+		}
+		for rows.Next() {
+			if err := rows.Scan(&s1, &s2, &n, &b1, &b2, &b3, &b4); err != nil {
+				rows.Close()
+				return err
+			}
+		}
+		rows.Close()
+		if err := rows.Err(); err != nil {
+			return err
+		}
+		exec := func(query string, args ...any) (int64, error) {
+			e.queries.Add(1)
+			res, err := tx.ExecContext(ctx, query, args...)
+			if err != nil {
+				return 0, err
+			}
+			return res.RowsAffected()
+		}
+		var moved int64
+		if t.seat == "" {
+			moved, err = exec(`UPDATE memberships SET seat_type_key = $1, updated_at = $2
+WHERE (id = $3 AND org_id = $4) AND seat_type_key IS NULL`, to, now, t.id, actor.Org.ID)
+		} else {
+			moved, err = exec(`UPDATE memberships SET seat_type_key = $1, updated_at = $2
+WHERE (id = $3 AND org_id = $4) AND seat_type_key = $5`, nullable(to), now, t.id, actor.Org.ID, t.seat)
+		}
+		if err != nil {
+			return err
+		}
+		if moved != 1 {
+			return errSeatStale
+		}
+		var pool int64
+		if to != "" {
+			pool, err = exec(`UPDATE seat_pools SET assigned = assigned + 1, updated_at = $1
+WHERE org_id = $2 AND seat_type_key = $3 AND assigned < purchased`, now, actor.Org.ID, to)
+		} else {
+			pool, err = exec(`UPDATE seat_pools SET assigned = assigned - 1, updated_at = $1
+WHERE org_id = $2 AND seat_type_key = $3 AND assigned > 0`, now, actor.Org.ID, t.seat)
+		}
+		if err != nil || pool != 1 {
+			return fmt.Errorf("seat pool: %d rows: %v", pool, err)
+		}
+		before, _ := json.Marshal(map[string]any{"member": s5, "seat_type": nullable(t.seat)})
+		after, _ := json.Marshal(map[string]any{"member": s5, "seat_type": nullable(to)})
+		if err := queryRow(tx, []any{&id}, `INSERT INTO audit_events (org_id, actor_user_id, action, subject_type, subject_id,
+  before, after, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id`,
+			actor.Org.ID, actor.UserID, "member.seat_changed", "membership", t.id, string(before), string(after), now); err != nil {
+			return fmt.Errorf("audit: %w", err)
+		}
+		return tx.Commit()
+	}()
+	if err != nil || !request {
+		return err
+	}
+	// The answer: the row, the seat pools for the table, then for the summary
+	// with the seats reserved by invitations.
+	if err := queryRow(e.sql, []any{&id, &s1, &s2, &s3, &ns1, &s4, &s5, &t1}, `SELECT memberships.id, users.name, users.email,
+  memberships.role, memberships.seat_type_key, memberships.status, memberships.source, memberships.created_at
+FROM memberships JOIN users ON users.id = memberships.user_id WHERE memberships.id = $1 AND memberships.org_id = $2 LIMIT 1`,
+		t.id, actor.Org.ID); err != nil {
+		return fmt.Errorf("row: %w", err)
+	}
+	if err := pools(); err != nil {
+		return err
+	}
+	if err := pools(); err != nil {
+		return err
+	}
+	e.queries.Add(1)
+	rows, err := e.sql.QueryContext(ctx, `SELECT seat_type_key, COUNT(*) AS n FROM invitations
+WHERE org_id = $1 AND status = $2 AND seat_type_key IS NOT NULL GROUP BY seat_type_key`, actor.Org.ID, models.InvitePending)
+	if err != nil {
+		return err
+	}
+	defer rows.Close()
+	for rows.Next() {
+		if err := rows.Scan(&s1, &n); err != nil {
+			return err
+		}
+	}
+	return rows.Err()
+}
+
+func nullable(s string) any {
+	if s == "" {
+		return nil
+	}
+	return s
+}
+
+// seatOf is a member's seat type now ("" = Unassigned); with b nil, errors
+// read as "".
+func (e *seatEnv) seatOf(b *testing.B, id int64) string {
+	var seat sql.NullString
+	if err := e.sql.QueryRow("SELECT seat_type_key FROM memberships WHERE id = $1", id).Scan(&seat); err != nil && b != nil {
+		b.Fatalf("member %d: %v", id, err)
+	}
+	return seat.String
+}
+
+func (e *seatEnv) seatAudits(b *testing.B) int64 {
+	var n int64
+	if err := e.sql.QueryRow("SELECT COUNT(*) FROM audit_events WHERE action = 'member.seat_changed'").Scan(&n); err != nil {
+		b.Fatal(err)
+	}
+	return n
+}
+
+// print writes the seat-change table to stdout.
+func (e *seatEnv) print() {
+	var sb strings.Builder
+	fmt.Fprintf(&sb, "\nSeat change Enterprise <-> Unassigned, postgres: %d members in %s, %d clients at once, each moving its own %d members; "+
+		"setup %.1fs + %.1fs; load average %s before, %s after\n", e.members, benchOrg, seatClients, seatPerClient,
+		e.setup.Seconds(), e.orgSetup.Seconds(), e.load0, loadAverage())
+	fmt.Fprintf(&sb, "%-19s %5s %10s %10s %8s %-19s %11s %10s %8s\n",
+		"variant", "n", "median ms", "p95 ms", "per s", "per s by round", "queries/req", "CPU ms/req", "not done")
+	for si := range seatSpreads {
+		for pi := range seatPaths {
+			v := seatVariantOf(pi, si)
+			r, ok := e.results[v.name]
+			if !ok {
+				continue
+			}
+			cpu := "-"
+			if r.cpu > 0 {
+				cpu = fmt.Sprintf("%.2f", ms(r.cpu))
+			}
+			failed := "0"
+			if len(r.failed) > 0 {
+				failed = fmt.Sprint(r.failed)
+			}
+			rounds := make([]string, len(r.rounds))
+			for i, x := range r.rounds {
+				rounds[i] = strconv.Itoa(int(x + 0.5))
+			}
+			fmt.Fprintf(&sb, "%-19s %5d %10.2f %10.2f %8.1f %-19s %11.1f %10s %8s\n",
+				v.name, r.n, ms(r.median), ms(r.p95), r.perSecond, strings.Join(rounds, " "), r.queries, cpu, failed)
+		}
+	}
+	for si := range seatSpreads {
+		// sqlChange copies models.ChangeSeat's statements by hand: say when they part.
+		g, okG := e.results[seatVariantOf(1, si).name]
+		d, okD := e.results[seatVariantOf(2, si).name]
+		if okG && okD && g.queries != d.queries {
+			fmt.Fprintf(&sb, "WARNING: models.ChangeSeat sends %.1f statements, sql-tx %.1f: bring sqlChange in line with it\n",
+				g.queries, d.queries)
+		}
+	}
+	for si, sp := range seatSpreads {
+		h, okH := e.results[seatVariantOf(0, si).name]
+		d, okD := e.results[seatVariantOf(2, si).name]
+		all, okA := e.results[seatVariantOf(3, si).name]
+		if !okH || !okD || !okA {
+			continue
+		}
+		where := "1 organization (acme)"
+		if sp.spread {
+			where = fmt.Sprintf("%d organizations", seatClients)
+		}
+		fmt.Fprintf(&sb, "HTTP / direct, %s: the transaction: median x%.2f, p95 x%.2f, throughput x%.2f;"+
+			" every statement of the request: median x%.2f, throughput x%.2f\n", where, ms(h.median)/ms(d.median),
+			ms(h.p95)/ms(d.p95), h.perSecond/d.perSecond, ms(h.median)/ms(all.median), h.perSecond/all.perSecond)
+	}
+	fmt.Fprintf(&sb, "http: POST …/members/{id}/seat (htmx, confirm=1) by in-process ServeHTTP from %[1]d goroutines (no"+
+		" network), timed from the handler's entry to its answer; gorm: models.ChangeSeat alone; sql-tx: the same"+
+		" transaction's statements through database/sql; sql-request: every statement of the HTTP request (session, user,"+
+		" actor, the transaction, the row and the seat summary) through database/sql. The four take turns, %[2]d rounds."+
+		" 1org: the %[1]d clients in acme, where changes queue on the organization's row lock by design; 16orgs: client i in"+
+		" organization i (acme and %[3]d organizations of %[4]d members). per s: requests (http) or transactions done per"+
+		" second of wall-clock time, all clients together. not done: answers other than a change done, by status. CPU"+
+		" ms/req: as above (this process and the database's backends; not PostgreSQL's WAL writer or checkpointer)\n",
+		seatClients, seatRounds, seatClients-1, seatOrgMembers)
+	fmt.Print(sb.String())
 }
