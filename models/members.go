@@ -165,7 +165,7 @@ func lockedMember(tx *gorm.DB, actor Actor, id int64) (Membership, error) {
 		return Membership{}, err
 	}
 	var m Membership
-	err := tx.Preload("User").Where("id = ? AND org_id = ?", id, actor.Org.ID).Take(&m).Error
+	err := tx.Joins("User").Where("memberships.id = ? AND memberships.org_id = ?", id, actor.Org.ID).Take(&m).Error
 	if errors.Is(err, gorm.ErrRecordNotFound) {
 		return Membership{}, ErrNotFound
 	}

@@ -218,10 +218,11 @@ func (s *Server) rowPanel(w http.ResponseWriter, r *http.Request, id int64, stat
 	vm := membersShell(actor, pools)
 	row := memberRow(m)
 	row.Panel = panel
-	seats, err := s.seatSummary(r)
+	reserved, err := models.ReservedSeats(r.Context(), s.DB, actor.Org.ID)
 	if err != nil {
 		return err
 	}
+	seats := seatSummaries(pools, reserved)
 	if isHTMX(r) {
 		return s.fragment(w, r, status, templates.MemberRowResponse(vm, row, seats))
 	}
