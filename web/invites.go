@@ -161,13 +161,18 @@ func (s *Server) invitationsAnswer(w http.ResponseWriter, r *http.Request, statu
 
 // invitationsVM loads the pending invitations of the actor's organization.
 func (s *Server) invitationsVM(r *http.Request) (templates.Invitations, error) {
+	pools, err := models.SeatPools(r.Context(), s.DB, ActorFrom(r.Context()).Org.ID)
+	if err != nil {
+		return templates.Invitations{}, err
+	}
+	return s.invitationsWith(r, pools)
+}
+
+// invitationsWith is invitationsVM with the seat pools already read.
+func (s *Server) invitationsWith(r *http.Request, pools []models.SeatPool) (templates.Invitations, error) {
 	actor := ActorFrom(r.Context())
 	rights := memberRights(actor)
 	v := templates.Invitations{BaseURL: membersPath(actor), CanInvite: rights.RemoveMembers, GrantOwner: rights.GrantOwner}
-	pools, err := models.SeatPools(r.Context(), s.DB, actor.Org.ID)
-	if err != nil {
-		return v, err
-	}
 	for _, p := range pools {
 		v.SeatTypes = append(v.SeatTypes, p.SeatTypeKey)
 	}

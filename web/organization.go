@@ -36,7 +36,7 @@ func (s *Server) organizationPage(w http.ResponseWriter, r *http.Request, status
 		status = mstatus
 	}
 	if inv == nil {
-		v, err := s.invitationsVM(r)
+		v, err := s.invitationsWith(r, pools)
 		if err != nil {
 			return err
 		}
@@ -45,16 +45,16 @@ func (s *Server) organizationPage(w http.ResponseWriter, r *http.Request, status
 		}
 		inv = &v
 	}
-	seats, err := s.seatSummary(r)
+	reserved, err := models.ReservedSeats(r.Context(), s.DB, actor.Org.ID)
 	if err != nil {
 		return err
 	}
-	vm := templates.Organization{Seats: seats, Members: members, Invitations: *inv}
+	vm := templates.Organization{Seats: seatSummaries(pools, reserved), Members: members, Invitations: *inv}
 	return s.page(w, r, status, locales.T(r.Context(), "nav.organization"), "organization", templates.OrganizationPage(vm))
 }
 
 // MembersFragment is the members table alone, for htmx search, filters and
-// pagination; the address bar follows the page URL.
+// pagination; the address bar and the language links follow the page URL.
 func (s *Server) MembersFragment(w http.ResponseWriter, r *http.Request) error {
 	actor := ActorFrom(r.Context())
 	pools, err := models.SeatPools(r.Context(), s.DB, actor.Org.ID)
@@ -65,8 +65,14 @@ func (s *Server) MembersFragment(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	w.Header().Set("HX-Push-Url", members.BaseURL+filterQuery(members, members.Page))
-	return s.fragment(w, r, status, templates.MembersTable(members))
+	// Filtering replaces the address (typing is not history); the pagination
+	// links push theirs.
+	page, err := url.Parse(members.BaseURL + filterQuery(members, members.Page))
+	if err != nil {
+		return err
+	}
+	w.Header().Set("HX-Replace-Url", page.String())
+	return s.fragment(w, r, status, templates.MembersResponse(members, langLinks(r, page)))
 }
 
 // members reads the filters from the query and loads one page; an invalid

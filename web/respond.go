@@ -26,7 +26,7 @@ func isHTMX(r *http.Request) bool { return r.Header.Get("HX-Request") == "true" 
 
 // page renders a full page inside the layout.
 func (s *Server) page(w http.ResponseWriter, r *http.Request, status int, title, nav string, body templ.Component) error {
-	vm := templates.Page{Title: title, Lang: locales.From(r.Context()).Lang, Nav: nav, LangLinks: langLinks(r)}
+	vm := templates.Page{Title: title, Lang: locales.From(r.Context()).Lang, Nav: nav, LangLinks: langLinks(r, r.URL)}
 	st := state(r.Context())
 	if st.user != nil {
 		vm.User = &templates.User{Name: st.user.Name, Email: st.user.Email}
@@ -114,14 +114,14 @@ func (s *Server) fail(w http.ResponseWriter, r *http.Request, err error) {
 	}
 }
 
-// langLinks are the language switcher's links: the same page with ?lang=.
-func langLinks(r *http.Request) []templates.LangLink {
+// langLinks are the language switcher's links: the page at u with ?lang=.
+func langLinks(r *http.Request, u *url.URL) []templates.LangLink {
 	current := locales.From(r.Context()).Lang
 	links := make([]templates.LangLink, 0, len(locales.Languages))
 	for _, lang := range locales.Languages {
-		q := r.URL.Query()
+		q := u.Query()
 		q.Set("lang", lang)
-		path := r.URL.Path
+		path := u.Path
 		if r.Method != http.MethodGet {
 			path = "/"
 			q = url.Values{"lang": {lang}}
