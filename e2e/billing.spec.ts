@@ -219,7 +219,6 @@ test('bottega: the Owner buys Chat + Claude Code seats (all 10 taken)', async ({
   await expect(page.getByTestId('edit-seats-chat_code')).toHaveAccessibleName('Modifica posti Chat + Claude Code');
   await page.goto(`${BILLING('bottega')}?lang=fr`);
   await expect(page.getByTestId('edit-seats-chat_code')).toHaveAccessibleName('Modifier les sièges Chat + Claude Code');
-  await page.goto(`${BILLING('bottega')}?lang=en`);
 });
 
 test('maison (sales-assisted): "contact your account manager", no editor, no reductions form, no cancellation', async ({ page, watcher }) => {

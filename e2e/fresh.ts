@@ -107,6 +107,11 @@ export class FreshServer {
     });
     this.child = child;
     this.exited = new Promise((resolve) => child.on('exit', (code) => resolve(code)));
+    // Should the worker die without afterAll (killed at the global timeout),
+    // the server must not outlive it.
+    const orphan = () => child.kill('SIGKILL');
+    process.once('exit', orphan);
+    void this.exited.then(() => process.off('exit', orphan));
     child.stderr!.setEncoding('utf8');
     child.stderr!.on('data', (chunk: string) => {
       this.log = (this.log + chunk).slice(-20_000);
