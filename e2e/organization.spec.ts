@@ -48,8 +48,9 @@ async function openOrganization(page: Page, role: Role, org: OrgSlug, lang: Lang
   await markWindow(page);
 }
 
+/** A member's row: its header cell starts with the name (the email may follow). */
 const row = (page: Page, name: string) =>
-  page.getByTestId('member-row').filter({ has: page.getByRole('rowheader', { name, exact: true }) });
+  page.getByTestId('member-row').filter({ has: page.getByRole('rowheader', { name: new RegExp(`^${name}(\\s|$)`) }) });
 
 const seatSelect = (page: Page, name: string, lang: Lang) => page.getByRole('combobox', { name: W[lang].seatFor(name), exact: true });
 
