@@ -5,6 +5,7 @@ import (
 	"net/http"
 	"net/url"
 	"strconv"
+	"strings"
 
 	"github.com/seatdesk/seatdesk/locales"
 	"github.com/seatdesk/seatdesk/models"
@@ -65,13 +66,18 @@ func (s *Server) MembersFragment(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	// Filtering replaces the address (typing is not history); the pagination
-	// links push theirs.
+	// A choice (a filter, the form, a page) is a step in the history; typing
+	// in the search field only replaces the address, so that Back does not
+	// replay every keystroke.
 	page, err := url.Parse(members.BaseURL + filterQuery(members, members.Page))
 	if err != nil {
 		return err
 	}
-	w.Header().Set("HX-Replace-Url", page.String())
+	header := "HX-Push-Url"
+	if strings.HasPrefix(r.Header.Get("HX-Source"), "input") {
+		header = "HX-Replace-Url"
+	}
+	w.Header().Set(header, page.String())
 	return s.fragment(w, r, status, templates.MembersResponse(members, langLinks(r, page)))
 }
 

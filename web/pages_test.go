@@ -187,8 +187,12 @@ func TestMembersFragment(t *testing.T) {
 		if strings.Contains(res.body, "<html") || !strings.HasPrefix(res.body, `<div id="members"`) {
 			t.Fatalf("not a fragment: %.200s", res.body)
 		}
-		if got := res.header.Get("HX-Replace-Url"); got != "/orgs/bottega/settings/organization?q=a&seat=chat_code" {
-			t.Errorf("HX-Replace-Url = %q", got)
+		if got := res.header.Get("HX-Push-Url"); got != "/orgs/bottega/settings/organization?q=a&seat=chat_code" {
+			t.Errorf("HX-Push-Url = %q", got)
+		}
+		typed := c.get("/orgs/bottega/settings/organization/members?q=ab", "HX-Request", "true", "HX-Source", "input#q")
+		if got := typed.header.Get("HX-Replace-Url"); got != "/orgs/bottega/settings/organization?q=ab" || typed.header.Get("HX-Push-Url") != "" {
+			t.Errorf("typing: HX-Replace-Url = %q", got)
 		}
 		if !strings.Contains(res.body, `id="language-switcher"`) || !strings.Contains(res.body, `hx-swap-oob="true"`) ||
 			!strings.Contains(res.body, `href="/orgs/bottega/settings/organization?lang=it&amp;q=a&amp;seat=chat_code"`) {
