@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"net/http"
-	"strconv"
 	"strings"
 
 	"github.com/seatdesk/seatdesk/locales"
@@ -50,9 +49,9 @@ func (s *Server) BuyAndInvite(w http.ResponseWriter, r *http.Request) error {
 
 // ResendInvitation sends a pending invitation again with a fresh link.
 func (s *Server) ResendInvitation(w http.ResponseWriter, r *http.Request) error {
-	id, err := strconv.ParseInt(r.PathValue("id"), 10, 64)
+	id, err := idParam(r)
 	if err != nil {
-		return models.ErrNotFound
+		return err
 	}
 	res, err := models.ResendInvitation(r.Context(), s.DB, s.Clock, ActorFrom(r.Context()), id, s.composer(r))
 	if err != nil {
@@ -63,9 +62,9 @@ func (s *Server) ResendInvitation(w http.ResponseWriter, r *http.Request) error 
 
 // RevokeInvitation cancels a pending invitation and frees its seat.
 func (s *Server) RevokeInvitation(w http.ResponseWriter, r *http.Request) error {
-	id, err := strconv.ParseInt(r.PathValue("id"), 10, 64)
+	id, err := idParam(r)
 	if err != nil {
-		return models.ErrNotFound
+		return err
 	}
 	inv, err := models.RevokeInvitation(r.Context(), s.DB, s.Clock, ActorFrom(r.Context()), id)
 	if err != nil {

@@ -33,7 +33,8 @@ func memberRow(m models.MemberRow) templates.MemberRow {
 	return row
 }
 
-func memberIDParam(r *http.Request) (int64, error) {
+// idParam reads the {id} of the URL; anything but a positive number is not found.
+func idParam(r *http.Request) (int64, error) {
 	id, err := strconv.ParseInt(r.PathValue("id"), 10, 64)
 	if err != nil || id < 1 {
 		return 0, models.ErrNotFound
@@ -43,16 +44,16 @@ func memberIDParam(r *http.Request) (int64, error) {
 
 // MemberRow is one member's row as it is now (what Cancel brings back).
 func (s *Server) MemberRow(w http.ResponseWriter, r *http.Request) error {
-	id, err := memberIDParam(r)
+	id, err := idParam(r)
 	if err != nil {
 		return err
 	}
-	return s.rowAnswer(w, r, id, nil, "")
+	return s.rowPanel(w, r, id, http.StatusOK, nil)
 }
 
 // ChangeSeat moves a member to another seat type or to Unassigned.
 func (s *Server) ChangeSeat(w http.ResponseWriter, r *http.Request) error {
-	id, err := memberIDParam(r)
+	id, err := idParam(r)
 	if err != nil {
 		return err
 	}
@@ -64,7 +65,7 @@ func (s *Server) ChangeSeat(w http.ResponseWriter, r *http.Request) error {
 // BuySeat is the Owner's one confirmation: buy one seat of the type and
 // assign it to the member.
 func (s *Server) BuySeat(w http.ResponseWriter, r *http.Request) error {
-	id, err := memberIDParam(r)
+	id, err := idParam(r)
 	if err != nil {
 		return err
 	}
@@ -79,7 +80,7 @@ func (s *Server) BuySeat(w http.ResponseWriter, r *http.Request) error {
 
 // ChangeRole makes a member Member, Admin or Owner.
 func (s *Server) ChangeRole(w http.ResponseWriter, r *http.Request) error {
-	id, err := memberIDParam(r)
+	id, err := idParam(r)
 	if err != nil {
 		return err
 	}
@@ -90,7 +91,7 @@ func (s *Server) ChangeRole(w http.ResponseWriter, r *http.Request) error {
 
 // RemoveMember asks for confirmation, then removes the member.
 func (s *Server) RemoveMember(w http.ResponseWriter, r *http.Request) error {
-	id, err := memberIDParam(r)
+	id, err := idParam(r)
 	if err != nil {
 		return err
 	}
@@ -120,7 +121,7 @@ func (s *Server) RemoveMember(w http.ResponseWriter, r *http.Request) error {
 // TransferOwnership asks for confirmation, then makes the member the Primary
 // Owner. The page reloads: the viewer's rights changed.
 func (s *Server) TransferOwnership(w http.ResponseWriter, r *http.Request) error {
-	id, err := memberIDParam(r)
+	id, err := idParam(r)
 	if err != nil {
 		return err
 	}
@@ -153,9 +154,6 @@ func (s *Server) rowAnswer(w http.ResponseWriter, r *http.Request, id int64, err
 	)
 	switch {
 	case err == nil:
-		if r.Method == http.MethodGet {
-			return s.rowPanel(w, r, id, http.StatusOK, nil)
-		}
 		return s.rowDone(w, r, id, "")
 	case errors.As(err, &confirm):
 		return s.rowPanel(w, r, id, http.StatusOK, &templates.RowPanel{Kind: "confirm_seat", To: to, Loss: string(confirm.Loss)})
