@@ -214,15 +214,18 @@ type InvoiceLine struct {
 
 // AuditEvent records who changed what, before and after (R-AUDIT-1).
 type AuditEvent struct {
-	ID          int64     `gorm:"primaryKey"`
-	OrgID       int64     `gorm:"not null;index:idx_audit_org_created,priority:1"`
-	ActorUserID *int64    // nil for the system (SCIM, renewal, demo loader)
-	Action      string    `gorm:"size:64;not null"`
-	SubjectType string    `gorm:"size:32;not null"`
-	SubjectID   int64     `gorm:"not null"`
-	Before      string    `gorm:"type:text;not null"` // JSON
-	After       string    `gorm:"type:text;not null"` // JSON
-	CreatedAt   time.Time `gorm:"not null;index:idx_audit_org_created,priority:2"`
+	ID           int64     `gorm:"primaryKey"`
+	OrgID        int64     `gorm:"not null;index:idx_audit_org_created,priority:1"`
+	ActorKind    ActorKind `gorm:"size:16;not null"`
+	ActorUserID  *int64    // a person, or who signed in through single sign-on
+	ActorTokenID *int64    // a SCIM token
+	ActorName    string    `gorm:"size:320;not null"` // email, token name or system job, as it was then
+	Action       string    `gorm:"size:64;not null"`
+	SubjectType  string    `gorm:"size:32;not null"`
+	SubjectID    int64     `gorm:"not null"`
+	Before       string    `gorm:"type:text;not null"` // JSON
+	After        string    `gorm:"type:text;not null"` // JSON
+	CreatedAt    time.Time `gorm:"not null;index:idx_audit_org_created,priority:2"`
 }
 
 // Session is a login session; UserID lets every session of a user be revoked at once.

@@ -39,7 +39,7 @@ func TestDemoData(t *testing.T) {
 			if got, want := org.TermEnd, today.AddDate(0, 0, -100).AddDate(1, 0, 0); !got.Equal(want) {
 				t.Errorf("%s term end = %v, want %v", slug, got, want)
 			}
-			got, err := models.SeatPools(ctx, db, org.ID)
+			got, err := models.Allocations(ctx, db, org.ID)
 			if err != nil {
 				t.Fatal(err)
 			}

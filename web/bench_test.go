@@ -852,7 +852,7 @@ func (e *seatEnv) change(v seatVariant, o *seatOrg, t *seatTarget, to string) (t
 		return d, "", nil
 	case seatGORM:
 		start := time.Now()
-		err := models.ChangeSeat(ctx, e.h.db, o.actor, models.SeatChange{MembershipID: t.id, From: t.seat, To: to, Confirmed: true})
+		_, err := models.ChangeSeat(ctx, e.h.db, o.actor, models.SeatChange{MembershipID: t.id, From: t.seat, To: to, Confirmed: true})
 		d := time.Since(start)
 		var stale *models.Stale
 		if errors.As(err, &stale) {

@@ -149,30 +149,29 @@ func (s *Server) invitationDone(w http.ResponseWriter, r *http.Request, sendErr 
 
 func (s *Server) invitationsAnswer(w http.ResponseWriter, r *http.Request, status int, v templates.Invitations) error {
 	if isHTMX(r) {
-		seats, err := s.seatSummary(r)
+		allocs, err := models.Allocations(r.Context(), s.DB, ActorFrom(r.Context()).Org.ID)
 		if err != nil {
 			return err
 		}
-		return s.fragment(w, r, status, templates.InvitationsResponse(v, seats))
+		return s.fragment(w, r, status, templates.InvitationsResponse(v, seatSummaries(allocs)))
 	}
 	return s.organizationPage(w, r, status, &v)
 }
 
 // invitationsVM loads the pending invitations of the actor's organization.
 func (s *Server) invitationsVM(r *http.Request) (templates.Invitations, error) {
-	pools, err := models.SeatPools(r.Context(), s.DB, ActorFrom(r.Context()).Org.ID)
+	allocs, err := models.Allocations(r.Context(), s.DB, ActorFrom(r.Context()).Org.ID)
 	if err != nil {
 		return templates.Invitations{}, err
 	}
-	return s.invitationsWith(r, pools)
+	return s.invitationsWith(r, allocs)
 }
 
 // invitationsWith is invitationsVM with the seat pools already read.
-func (s *Server) invitationsWith(r *http.Request, pools []models.SeatPool) (templates.Invitations, error) {
+func (s *Server) invitationsWith(r *http.Request, allocs []models.Allocation) (templates.Invitations, error) {
 	actor := ActorFrom(r.Context())
-	rights := memberRights(actor)
-	v := templates.Invitations{BaseURL: membersPath(actor), CanInvite: rights.RemoveMembers, GrantOwner: rights.GrantOwner}
-	for _, p := range pools {
+	v := templates.Invitations{BaseURL: membersPath(actor), CanInvite: actor.Allowed(models.ManageMembers), GrantOwner: actor.Allowed(models.GrantOwner)}
+	for _, p := range allocs {
 		v.SeatTypes = append(v.SeatTypes, p.SeatTypeKey)
 	}
 	rows, err := models.PendingInvitations(r.Context(), s.DB, s.Clock, actor)

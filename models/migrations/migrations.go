@@ -12,7 +12,7 @@ import (
 
 // List is every migration, oldest first.
 func List() []*gormigrate.Migration {
-	return []*gormigrate.Migration{initial(), billing(), invitations()}
+	return []*gormigrate.Migration{initial(), billing(), invitations(), actors()}
 }
 
 // Run applies every pending migration.
