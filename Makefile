@@ -41,8 +41,9 @@ fmt:
 	$(GO) tool templ fmt templates
 	gofmt -w $$(git ls-files '*.go')
 
-lint:
+lint: ## go vet, and the package arrows run one way (models imports no web, templates or net/http; templates no models)
 	$(GO) vet ./...
+	$(GO) test -count=1 -run '^TestPackageArrows$$' ./cmd/seatdesk/
 
 check: generate ## generated code, formatting and go.mod are current
 	$(GO) mod tidy

@@ -315,9 +315,6 @@ func TransferPrimaryOwnership(ctx context.Context, db *gorm.DB, actor Actor, mem
 		if err != nil {
 			return err
 		}
-		if m.ID == actor.MembershipID {
-			return nil // already theirs: a repeated form changes nothing
-		}
 		if err := MemberRule(actor, TargetOf(m), ActMakePrimary); err != nil {
 			return err
 		}

@@ -282,4 +282,5 @@ type Error struct {
 	Status  int
 	Title   string // translated
 	Message string // translated
+	Code    string // for machine callers: a JSON error code or a SCIM scimType
 }

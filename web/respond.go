@@ -1,10 +1,14 @@
 package web
 
 import (
+	"bytes"
 	"context"
+	"encoding/json"
 	"errors"
+	"fmt"
 	"net/http"
 	"net/url"
+	"strconv"
 
 	"github.com/a-h/templ"
 
@@ -44,7 +48,14 @@ func (s *Server) fragment(w http.ResponseWriter, r *http.Request, status int, c 
 	return render(w, r.Context(), status, c)
 }
 
+// render writes a component only once it has rendered whole: a failing
+// render never sends half a page, and the caller can still answer with an
+// error page.
 func render(w http.ResponseWriter, ctx context.Context, status int, c templ.Component) error {
+	var buf bytes.Buffer
+	if err := c.Render(ctx, &buf); err != nil {
+		return fmt.Errorf("render: %w", err)
+	}
 	h := w.Header()
 	h.Set("Content-Type", "text/html; charset=utf-8")
 	h.Set("Cache-Control", "no-store")
@@ -52,7 +63,23 @@ func render(w http.ResponseWriter, ctx context.Context, status int, c templ.Comp
 	h.Add("Vary", "Cookie")
 	h.Add("Vary", "Accept-Language")
 	w.WriteHeader(status)
-	return c.Render(ctx, w)
+	_, _ = buf.WriteTo(w) // a client gone away is not an error of ours
+	return nil
+}
+
+// writeJSON writes a value as JSON with a content type (application/json,
+// or application/scim+json for SCIM); the value is encoded whole first.
+func writeJSON(w http.ResponseWriter, status int, contentType string, v any) error {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return fmt.Errorf("encode json: %w", err)
+	}
+	h := w.Header()
+	h.Set("Content-Type", contentType)
+	h.Set("Cache-Control", "no-store")
+	w.WriteHeader(status)
+	_, _ = w.Write(append(b, '\n'))
+	return nil
 }
 
 // redirect sends the browser to target after a form post (303), or tells
@@ -104,14 +131,38 @@ func (s *Server) fail(w http.ResponseWriter, r *http.Request, err error) {
 			Message: loc.T("error.internal.body", map[string]any{"RequestID": st.id})}
 	}
 	var rerr error
-	if isHTMX(r) {
+	switch {
+	case st.format == JSON || st.format == SCIMJSON:
+		rerr = s.failMachine(w, st.format, vm)
+	case isHTMX(r):
 		rerr = s.fragment(w, r, vm.Status, templates.ErrorPage(vm))
-	} else {
+	default:
 		rerr = s.page(w, r, vm.Status, vm.Title, "", templates.ErrorPage(vm))
 	}
 	if rerr != nil {
 		s.Log.ErrorContext(ctx, "render error page", "request_id", st.id, "error", rerr.Error())
 	}
+}
+
+// machineCodes name the statuses in JSON errors.
+var machineCodes = map[int]string{
+	http.StatusUnauthorized: "unauthorized", http.StatusForbidden: "forbidden", http.StatusNotFound: "not_found",
+	http.StatusConflict: "conflict", http.StatusUnprocessableEntity: "invalid", http.StatusTooManyRequests: "too_many_requests",
+	http.StatusInternalServerError: "internal",
+}
+
+// failMachine writes an error for a machine caller: JSON with a code and a
+// message, or a SCIM Error (RFC 7644 §3.12). Never an HTML page.
+func (s *Server) failMachine(w http.ResponseWriter, format Format, vm templates.Error) error {
+	if format == SCIMJSON {
+		return writeJSON(w, vm.Status, scimContentType, scimError{Schemas: []string{scimErrorSchema},
+			Status: strconv.Itoa(vm.Status), ScimType: vm.Code, Detail: vm.Message})
+	}
+	code := vm.Code
+	if code == "" {
+		code = machineCodes[vm.Status]
+	}
+	return writeJSON(w, vm.Status, "application/json", map[string]string{"code": code, "message": vm.Message})
 }
 
 // langLinks are the language switcher's links: the page at u with ?lang=.
