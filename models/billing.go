@@ -157,8 +157,9 @@ func price(org Organization, pools []Allocation, now time.Time, seatType string,
 
 // Purchase is the outcome of Upgrade.
 type Purchase struct {
-	Invoice Invoice
-	Repeat  bool // the quote had been charged already: nothing new happened
+	Invoice  Invoice
+	Repeat   bool // the quote had been charged already: nothing new happened
+	Admitted int  // members waiting for a seat who got one of those bought
 }
 
 // PurchaseSeats charges a reviewed quote, once (R-SEAT-2, R-SEAT-4): the pool
@@ -208,6 +209,7 @@ func PurchaseSeats(ctx context.Context, db *gorm.DB, clock Clock, actor Actor, t
 		if err != nil {
 			return err
 		}
+		freeBefore := FindAllocation(pools, seatType).Available()
 		if fresh.AmountMinor != quote.AmountMinor || fresh.PriceMinor != quote.PriceMinor {
 			return Invalidf("", "billing.quote.changed", nil)
 		}
@@ -230,9 +232,21 @@ func PurchaseSeats(ctx context.Context, db *gorm.DB, clock Clock, actor Actor, t
 			return err
 		}
 		if then != nil {
-			return then(tx)
+			if err := then(tx); err != nil {
+				return err
+			}
 		}
-		return nil
+		// The seats bought and still free go to the members waiting for
+		// them, in arrival order (R-PROV-3); seats that were free before the
+		// purchase are not taken (the swap through Unassigned).
+		after, err := allocations(tx, org.ID)
+		if err != nil {
+			return err
+		}
+		if a := FindAllocation(after, seatType); a != nil {
+			out.Admitted, err = admitWaiting(tx, actor, seatType, min(n, a.Available()-freeBefore))
+		}
+		return err
 	})
 	if err != nil {
 		return Purchase{}, err

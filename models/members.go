@@ -249,6 +249,9 @@ func removeMember(tx *gorm.DB, actor Actor, m Membership) error {
 			return err
 		}
 	}
+	if err := tx.Where("membership_id = ?", m.ID).Delete(&GroupMember{}).Error; err != nil {
+		return err
+	}
 	if err := RevokeSessions(tx, m.UserID); err != nil {
 		return err
 	}

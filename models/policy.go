@@ -16,19 +16,28 @@ const (
 	GrantOwner        Permission = "grant_owner"
 	TransferOwnership Permission = "transfer_ownership"
 	OrgMember         Permission = "org_member" // any member of the organization in the URL
+	// ConfigureProvisioning: single sign-on, SCIM tokens, group mappings.
+	ConfigureProvisioning Permission = "configure_provisioning"
+	AdmitWaiting          Permission = "admit_waiting" // admit a waiting member into a free seat
+	// Provision: add, update, suspend and remove members as the identity
+	// provider (SCIM tokens; single sign-on for the person signing in). No
+	// role holds it: people invite.
+	Provision Permission = "provision"
 )
 
 // matrix is SPEC §2 as data: which roles hold each organization permission.
 var matrix = map[Permission][]Role{
-	OrgMember:         {RolePrimaryOwner, RoleOwner, RoleAdmin, RoleMember},
-	ViewOrganization:  {RolePrimaryOwner, RoleOwner, RoleAdmin},
-	AssignSeats:       {RolePrimaryOwner, RoleOwner, RoleAdmin},
-	ManageMembers:     {RolePrimaryOwner, RoleOwner, RoleAdmin},
-	ViewBilling:       {RolePrimaryOwner, RoleOwner},
-	ManageBilling:     {RolePrimaryOwner, RoleOwner},
-	GrantAdmin:        {RolePrimaryOwner, RoleOwner},
-	GrantOwner:        {RolePrimaryOwner, RoleOwner},
-	TransferOwnership: {RolePrimaryOwner},
+	OrgMember:             {RolePrimaryOwner, RoleOwner, RoleAdmin, RoleMember},
+	ViewOrganization:      {RolePrimaryOwner, RoleOwner, RoleAdmin},
+	AssignSeats:           {RolePrimaryOwner, RoleOwner, RoleAdmin},
+	ManageMembers:         {RolePrimaryOwner, RoleOwner, RoleAdmin},
+	ViewBilling:           {RolePrimaryOwner, RoleOwner},
+	ManageBilling:         {RolePrimaryOwner, RoleOwner},
+	GrantAdmin:            {RolePrimaryOwner, RoleOwner},
+	GrantOwner:            {RolePrimaryOwner, RoleOwner},
+	TransferOwnership:     {RolePrimaryOwner},
+	ConfigureProvisioning: {RolePrimaryOwner, RoleOwner},
+	AdmitWaiting:          {RolePrimaryOwner, RoleOwner, RoleAdmin},
 }
 
 // OrgScoped reports whether a permission is checked against a membership of
@@ -62,8 +71,8 @@ func LowestRole(p Permission) Role {
 // provider provisions (SCIM also reads the organization's members), and
 // Seatdesk itself (renewal, sweeps, operator commands) may do everything.
 var kindGrants = map[ActorKind][]Permission{
-	ActorSCIM: {OrgMember, ViewOrganization, AssignSeats, ManageMembers},
-	ActorSSO:  {OrgMember},
+	ActorSCIM: {OrgMember, ViewOrganization, AssignSeats, ManageMembers, Provision},
+	ActorSSO:  {OrgMember, Provision},
 }
 
 // Allowed reports whether the actor holds permission p: a person by role

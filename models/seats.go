@@ -153,11 +153,11 @@ func placeMember(tx *gorm.DB, m *Membership, to string) error {
 	} else {
 		q = q.Where("seat_type_key = ?", from)
 	}
-	status := m.Status
-	if to != "" && status == StatusPending {
-		status = StatusActive
+	status, waitingFor, waitingSince := m.Status, m.WaitingFor, m.WaitingSince
+	if to != "" && status == StatusPending { // admitted: out of the line
+		status, waitingFor, waitingSince = StatusActive, nil, nil
 	}
-	res := q.Updates(map[string]any{"seat_type_key": nullableKey(to), "status": status})
+	res := q.Updates(map[string]any{"seat_type_key": nullableKey(to), "status": status, "waiting_for": waitingFor, "waiting_since": waitingSince})
 	if res.Error != nil {
 		return res.Error
 	}
@@ -174,7 +174,7 @@ func placeMember(tx *gorm.DB, m *Membership, to string) error {
 			return err
 		}
 	}
-	m.SeatTypeKey, m.Status = nullableKey(to), status
+	m.SeatTypeKey, m.Status, m.WaitingFor, m.WaitingSince = nullableKey(to), status, waitingFor, waitingSince
 	return nil
 }
 

@@ -942,7 +942,7 @@ FROM seat_pools JOIN seat_types ON seat_types.key = seat_pools.seat_type_key WHE
 	}
 	for rows.Next() {
 		var p1, p2, p3, p4 int64
-		if err := rows.Scan(&id, &orgID, &s8, &p1, &p2, &p3, &ni1, &t5, &t5, &s9, &n, &b1, &b2, &b3, &b4, &p4); err != nil {
+		if err := rows.Scan(&id, &orgID, &s8, &p1, &p2, &p3, &t5, &t5, &ni1, &s9, &n, &b1, &b2, &b3, &b4, &p4); err != nil {
 			rows.Close()
 			return err
 		}

@@ -121,7 +121,7 @@ func secureHeaders(h http.Header, tls bool) {
 // get 403.
 func (s *Server) guard(rt Route) http.Handler {
 	switch rt.Auth {
-	case Public, Session:
+	case Public, Session, SCIM:
 	default:
 		panic("route " + rt.Pattern + ": no authentication for " + string(rt.Auth))
 	}
@@ -145,6 +145,14 @@ func (s *Server) guard(rt Route) http.Handler {
 
 // authenticate resolves the caller of a route and checks its permission.
 func (s *Server) authenticate(r *http.Request, rt Route, st *reqState) error {
+	if rt.Auth == SCIM {
+		actor, err := s.scimActor(r)
+		if err != nil {
+			return err
+		}
+		st.actor = &actor
+		return actor.Check(rt.Permission)
+	}
 	user, err := s.currentUser(r)
 	if err != nil {
 		return err

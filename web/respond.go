@@ -100,9 +100,12 @@ func (s *Server) fail(w http.ResponseWriter, r *http.Request, err error) {
 	loc := locales.From(ctx)
 	st := state(ctx)
 	var (
-		forbidden *models.Forbidden
-		invalid   *models.Invalid
-		throttled *models.Throttled
+		forbidden  *models.Forbidden
+		invalid    *models.Invalid
+		throttled  *models.Throttled
+		badFilter  *models.BadFilter
+		conflict   *models.Conflict
+		scimBadReq *scimBad
 	)
 	vm := templates.Error{}
 	switch {
@@ -118,6 +121,19 @@ func (s *Server) fail(w http.ResponseWriter, r *http.Request, err error) {
 		}
 		vm = templates.Error{Status: http.StatusForbidden, Title: loc.T("error.forbidden.title", nil),
 			Message: loc.T("error.forbidden.body", map[string]any{"Role": loc.T("role."+string(forbidden.Need), nil), "Current": current})}
+	case errors.Is(err, errUnauthorized):
+		w.Header().Set("WWW-Authenticate", `Bearer realm="Seatdesk SCIM"`)
+		vm = templates.Error{Status: http.StatusUnauthorized, Title: loc.T("error.unauthorized.title", nil), Message: loc.T("error.unauthorized.body", nil)}
+	case errors.As(err, &badFilter):
+		vm = templates.Error{Status: http.StatusBadRequest, Code: "invalidFilter", Message: badFilter.Detail}
+	case errors.As(err, &scimBadReq):
+		vm = templates.Error{Status: http.StatusBadRequest, Code: scimBadReq.scimType, Message: scimBadReq.detail}
+	case errors.Is(err, models.ErrAlreadyMember), errors.Is(err, models.ErrTaken):
+		vm = templates.Error{Status: http.StatusConflict, Code: "uniqueness", Message: loc.T("error.conflict.body", nil)}
+	case errors.As(err, &conflict):
+		vm = templates.Error{Status: http.StatusBadRequest, Code: "mutability", Message: loc.T(conflict.Key, nil)}
+	case errors.As(err, &invalid) && st.format == SCIMJSON:
+		vm = templates.Error{Status: http.StatusBadRequest, Code: "invalidValue", Message: loc.Message(invalid.Key, invalid.Args)}
 	case errors.Is(err, models.ErrNotFound):
 		vm = templates.Error{Status: http.StatusNotFound, Title: loc.T("error.not_found.title", nil), Message: loc.T("error.not_found.body", nil)}
 	case errors.As(err, &invalid):

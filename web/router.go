@@ -75,5 +75,23 @@ func (s *Server) routes() []Route {
 		{"POST /orgs/{org}/settings/billing/resume", Session, models.ManageBilling, HTML, s.ResumePlan},
 		{"POST /orgs/{org}/settings/billing/extra-usage", Session, models.ManageBilling, HTML, s.ExtraUsage},
 		{"GET /orgs/{org}/settings/billing/invoices/{number}", Session, models.ViewBilling, HTML, s.Invoice},
+
+		{"GET /scim/v2/ServiceProviderConfig", SCIM, models.Provision, SCIMJSON, s.SCIMServiceProviderConfig},
+		{"GET /scim/v2/ResourceTypes", SCIM, models.Provision, SCIMJSON, s.SCIMResourceTypes},
+		{"GET /scim/v2/ResourceTypes/{id}", SCIM, models.Provision, SCIMJSON, s.SCIMResourceType},
+		{"GET /scim/v2/Schemas", SCIM, models.Provision, SCIMJSON, s.SCIMSchemas},
+		{"GET /scim/v2/Schemas/{id}", SCIM, models.Provision, SCIMJSON, s.SCIMSchema},
+		{"GET /scim/v2/Users", SCIM, models.Provision, SCIMJSON, s.SCIMUsers},
+		{"POST /scim/v2/Users", SCIM, models.Provision, SCIMJSON, s.SCIMCreateUser},
+		{"GET /scim/v2/Users/{id}", SCIM, models.Provision, SCIMJSON, s.SCIMUser},
+		{"PUT /scim/v2/Users/{id}", SCIM, models.Provision, SCIMJSON, s.SCIMReplaceUser},
+		{"PATCH /scim/v2/Users/{id}", SCIM, models.Provision, SCIMJSON, s.SCIMPatchUser},
+		{"DELETE /scim/v2/Users/{id}", SCIM, models.Provision, SCIMJSON, s.SCIMDeleteUser},
+		{"GET /scim/v2/Groups", SCIM, models.Provision, SCIMJSON, s.SCIMGroups},
+		{"POST /scim/v2/Groups", SCIM, models.Provision, SCIMJSON, s.SCIMCreateGroup},
+		{"GET /scim/v2/Groups/{id}", SCIM, models.Provision, SCIMJSON, s.SCIMGroup},
+		{"PUT /scim/v2/Groups/{id}", SCIM, models.Provision, SCIMJSON, s.SCIMReplaceGroup},
+		{"PATCH /scim/v2/Groups/{id}", SCIM, models.Provision, SCIMJSON, s.SCIMPatchGroup},
+		{"DELETE /scim/v2/Groups/{id}", SCIM, models.Provision, SCIMJSON, s.SCIMDeleteGroup},
 	}
 }

@@ -12,7 +12,7 @@ import (
 
 // List is every migration, oldest first.
 func List() []*gormigrate.Migration {
-	return []*gormigrate.Migration{initial(), billing(), invitations(), actors()}
+	return []*gormigrate.Migration{initial(), billing(), invitations(), actors(), provisioning()}
 }
 
 // Run applies every pending migration.
