@@ -168,11 +168,11 @@ func TestSCIMUsers(t *testing.T) {
 		}
 		// Filters, and a bad one.
 		for filter, want := range map[string]string{
-			`name.givenName eq "newer"`:                       "1",
-			`emails[type eq "work" and value co "person@"]`:   "1",
-			`userName sw "new." and not (active eq false)`:    "1",
-			`displayName co "a" or externalId pr`:             "",
-			`meta.created gt "2000-01-01T00:00:00Z"`:          "25",
+			`name.givenName eq "newer"`:                                                       "1",
+			`emails[type eq "work" and value co "person@"]`:                                   "1",
+			`userName sw "new." and not (active eq false)`:                                    "1",
+			`displayName co "a" or externalId pr`:                                             "",
+			`meta.created gt "2000-01-01T00:00:00Z"`:                                          "25",
 			`urn:ietf:params:scim:schemas:core:2.0:User:userName eq "new.person@example.com"`: "1",
 		} {
 			a = h.scim(tok, "GET", "/Users?filter="+urlQuery(filter), "")
