@@ -5,7 +5,7 @@ BIN := bin/seatdesk
 HTMX := static/vendor/htmx.min.js
 export PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD := 1
 
-.PHONY: run build test e2e bench generate fmt lint check clean
+.PHONY: run build test e2e bench fuzz generate fmt lint check clean
 
 run: build ## migrate and seed an embedded SQLite database, then serve
 	./$(BIN) serve -migrate -demo
@@ -36,6 +36,9 @@ bench: $(HTMX) generate ## the 100,000-member figures: members page on PostgreSQ
 	$(GO) test -count=1 -timeout 10m -run '^$$' -bench '^BenchmarkMembersPage$$/^postgres$$' -benchtime 200x ./web/
 	$(GO) test -count=1 -timeout 10m -run '^$$' -bench '^BenchmarkSeatChange$$' -benchtime 1600x ./web/
 	$(GO) test -count=1 -timeout 10m -run '^$$' -bench '^BenchmarkMembersPage$$/^sqlite$$' -benchtime 30x ./web/
+
+fuzz: ## the fuzz tests for a bounded time (their corpus in testdata/ also runs in make test)
+	$(GO) test -run '^$$' -fuzz '^FuzzSCIMFilter$$' -fuzztime 20s ./models/
 
 fmt:
 	$(GO) tool templ fmt templates

@@ -54,7 +54,7 @@ func serveDBWith(t testing.TB, db *gorm.DB, clock models.Clock, cfg Config, mail
 	if err != nil {
 		t.Fatal(err)
 	}
-	log := slog.New(slog.NewJSONHandler(io.Discard, nil))
+	log := discardLogger()
 	if len(mail) == 0 {
 		m, err := mailer.New("", "", log)
 		if err != nil {
@@ -151,3 +151,5 @@ func (c *client) post(path string, form url.Values, headers ...string) response 
 	}
 	return c.do(req)
 }
+
+func discardLogger() *slog.Logger { return slog.New(slog.NewJSONHandler(io.Discard, nil)) }
