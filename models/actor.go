@@ -67,6 +67,15 @@ func selfActor(org Organization, user User) Actor {
 	return Actor{Kind: ActorPerson, UserID: user.ID, Name: user.Name, Email: user.Email, Org: org}
 }
 
+// NotActive is a member who may not act in the organization yet or any
+// more: waiting for a seat, or suspended by the identity provider.
+type NotActive struct {
+	Status  MemberStatus
+	OrgName string
+}
+
+func (e *NotActive) Error() string { return "membership is " + string(e.Status) }
+
 // OrgChoice is one organization a user belongs to, for the organization picker.
 type OrgChoice struct {
 	Slug string
@@ -83,17 +92,21 @@ func ActorFor(ctx context.Context, db *gorm.DB, user User, slug string) (Actor, 
 		MemberID     int64
 		MemberRole   Role
 		MemberSeat   *string
+		MemberStatus MemberStatus
 	}
 	err := db.WithContext(ctx).Table("memberships").
-		Select("organizations.*, memberships.id AS member_id, memberships.role AS member_role, memberships.seat_type_key AS member_seat").
+		Select("organizations.*, memberships.id AS member_id, memberships.role AS member_role, memberships.seat_type_key AS member_seat, memberships.status AS member_status").
 		Joins("JOIN organizations ON organizations.id = memberships.org_id").
-		Where("organizations.slug = ? AND memberships.user_id = ? AND memberships.status = ?", slug, user.ID, StatusActive).
+		Where("organizations.slug = ? AND memberships.user_id = ?", slug, user.ID).
 		Limit(1).Scan(&row).Error
 	if err != nil {
 		return Actor{}, fmt.Errorf("find membership: %w", err)
 	}
 	if row.MemberID == 0 {
 		return Actor{}, ErrNotFound
+	}
+	if row.MemberStatus != StatusActive {
+		return Actor{}, &NotActive{Status: row.MemberStatus, OrgName: row.Name}
 	}
 	return Actor{Kind: ActorPerson, UserID: user.ID, Name: user.Name, Email: user.Email, MembershipID: row.MemberID,
 		Role: row.MemberRole, SeatTypeKey: row.MemberSeat, Org: row.Organization}, nil

@@ -3,8 +3,10 @@ package models
 import (
 	"context"
 	"errors"
+	"time"
 
 	"gorm.io/gorm"
+	"gorm.io/gorm/clause"
 )
 
 // NoSeat says that no seat of a type is free (R-SEAT-8): an Owner may buy one,
@@ -250,6 +252,10 @@ func removeMember(tx *gorm.DB, actor Actor, m Membership) error {
 		}
 	}
 	if err := tx.Where("membership_id = ?", m.ID).Delete(&GroupMember{}).Error; err != nil {
+		return err
+	}
+	removal := MemberRemoval{OrgID: m.OrgID, UserID: m.UserID, RemovedAt: time.Now().UTC()}
+	if err := tx.Clauses(clause.OnConflict{UpdateAll: true}).Create(&removal).Error; err != nil {
 		return err
 	}
 	if err := RevokeSessions(tx, m.UserID); err != nil {

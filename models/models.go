@@ -300,5 +300,5 @@ type GroupMember struct {
 func All() []any {
 	return []any{&Organization{}, &SeatType{}, &SeatPool{}, &User{}, &Membership{},
 		&SeatQuote{}, &Invitation{}, &OutboxMessage{}, &Invoice{}, &InvoiceLine{}, &AuditEvent{}, &Session{}, &Setting{}, &LoginFailure{},
-		&SCIMToken{}, &Group{}, &GroupMember{}}
+		&SCIMToken{}, &Group{}, &GroupMember{}, &SSOConfig{}, &SSODomain{}, &SSOIdentity{}, &SSOLogin{}, &MemberRemoval{}}
 }

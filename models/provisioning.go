@@ -125,28 +125,39 @@ func (p Provisioner) Provision(ctx context.Context, actor Actor, in ProvisionInp
 				return ErrAlreadyMember
 			}
 		}
-		if in.ExternalID != nil {
-			if err := externalIDFree(tx, org.ID, *in.ExternalID, 0); err != nil {
-				return err
-			}
-		}
-		m := Membership{OrgID: org.ID, UserID: user.ID, Role: RoleMember, Status: StatusSuspended, Source: in.Source,
-			ExternalID: in.ExternalID, User: user}
-		if userName != email {
-			m.SCIMUserName = &userName
-		}
-		if err := tx.Omit("User").Create(&m).Error; err != nil {
-			return err
-		}
-		if in.Active {
-			if err := p.seatNewcomer(tx, org, &m, in.Mapped, &out); err != nil {
-				return err
-			}
-		}
+		m, err := p.join(tx, actor, org, user, in, userName, &out)
 		out.Member = m
-		return Audit(tx, actor, "member.provisioned", "membership", m.ID, nil, provisionedState(m))
+		return err
 	})
 	return out, err
+}
+
+// join makes a user a member of the organization held locked (the one
+// provisioning operation for SCIM and single sign-on): a seat, the line, or
+// suspended when inactive; audited.
+func (p Provisioner) join(tx *gorm.DB, actor Actor, org Organization, user User, in ProvisionInput, userName string, out *Provisioned) (Membership, error) {
+	if in.ExternalID != nil {
+		if err := externalIDFree(tx, org.ID, *in.ExternalID, 0); err != nil {
+			return Membership{}, err
+		}
+	}
+	m := Membership{OrgID: org.ID, UserID: user.ID, Role: RoleMember, Status: StatusSuspended, Source: in.Source,
+		ExternalID: in.ExternalID, User: user}
+	if userName != "" && userName != user.Email {
+		m.SCIMUserName = &userName
+	}
+	if err := tx.Omit("User").Create(&m).Error; err != nil {
+		return Membership{}, err
+	}
+	if err := tx.Where("org_id = ? AND user_id = ?", org.ID, user.ID).Delete(&MemberRemoval{}).Error; err != nil {
+		return Membership{}, err
+	}
+	if in.Active {
+		if err := p.seatNewcomer(tx, org, &m, in.Mapped, out); err != nil {
+			return Membership{}, err
+		}
+	}
+	return m, Audit(tx, actor, "member.provisioned", "membership", m.ID, nil, provisionedState(m))
 }
 
 func provisionedState(m Membership) map[string]any {

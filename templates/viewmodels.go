@@ -43,6 +43,7 @@ type Login struct {
 	Email string
 	Next  string
 	Error string // translated message, empty when none
+	SSO   bool   // the error is about single sign-on: it shows under that form
 }
 
 // OrgChoice is one organization in the picker.

@@ -106,12 +106,20 @@ func (s *Server) fail(w http.ResponseWriter, r *http.Request, err error) {
 		badFilter  *models.BadFilter
 		conflict   *models.Conflict
 		scimBadReq *scimBad
+		ssoErr     *ssoError
+		notActive  *models.NotActive
 	)
 	vm := templates.Error{}
 	switch {
 	case errors.Is(err, errSignInNeeded):
 		redirect(w, r, loginURL(r))
 		return
+	case errors.As(err, &ssoErr):
+		s.ssoPage(w, r, ssoErr)
+		return
+	case errors.As(err, &notActive):
+		vm = templates.Error{Status: http.StatusForbidden, Title: loc.T("member_status."+string(notActive.Status)+".title", nil),
+			Message: loc.T("member_status."+string(notActive.Status)+".body", map[string]any{"Org": notActive.OrgName})}
 	case errors.Is(err, errCrossOrigin):
 		vm = templates.Error{Status: http.StatusForbidden, Title: loc.T("error.forbidden.title", nil), Message: loc.T("error.cross_origin", nil)}
 	case errors.As(err, &forbidden):

@@ -46,6 +46,8 @@ func (s *Server) routes() []Route {
 		{"GET /login", Public, models.Public, HTML, s.LoginForm},
 		{"POST /login", Public, models.Public, HTML, s.Login},
 		{"POST /logout", Session, models.SignedIn, HTML, s.Logout},
+		{"POST /sso/start", Public, models.Public, HTML, s.SSOStart},
+		{"GET /sso/callback", Public, models.Public, HTML, s.SSOCallback},
 		{"GET /orgs", Session, models.SignedIn, HTML, s.OrgPicker},
 		{"GET /orgs/{org}", Session, models.OrgMember, HTML, s.OrgHome},
 		{"GET /orgs/{org}/settings/organization", Session, models.ViewOrganization, HTML, s.Organization},

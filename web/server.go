@@ -6,6 +6,7 @@ import (
 	"io/fs"
 	"log/slog"
 	"net/http"
+	"time"
 
 	"gorm.io/gorm"
 
@@ -30,14 +31,16 @@ type Deps struct {
 	Catalog *locales.Catalog
 	Static  fs.FS
 	Mailer  mailer.Mailer
+	Sealer  models.Sealer // seals the client secrets of single sign-on
 }
 
 // Server holds every dependency of the handlers; it has no mutable state of
 // its own, so several instances can serve one database.
 type Server struct {
 	Deps
-	sessions *SessionStore
-	baseURL  string
+	sessions   *SessionStore
+	baseURL    string
+	httpClient *http.Client // to identity providers
 }
 
 // New builds the HTTP handler.
@@ -45,9 +48,10 @@ func New(cfg Config, deps Deps) http.Handler { return newServer(cfg, deps).handl
 
 func newServer(cfg Config, d Deps) *Server {
 	return &Server{
-		Deps:     d,
-		sessions: NewSessionStore(d.DB, d.Clock, cfg.SessionKey, isHTTPS(cfg.BaseURL)),
-		baseURL:  cfg.BaseURL,
+		Deps:       d,
+		sessions:   NewSessionStore(d.DB, d.Clock, cfg.SessionKey, isHTTPS(cfg.BaseURL)),
+		baseURL:    cfg.BaseURL,
+		httpClient: &http.Client{Timeout: 10 * time.Second},
 	}
 }
 

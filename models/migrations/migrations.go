@@ -12,7 +12,7 @@ import (
 
 // List is every migration, oldest first.
 func List() []*gormigrate.Migration {
-	return []*gormigrate.Migration{initial(), billing(), invitations(), actors(), provisioning()}
+	return []*gormigrate.Migration{initial(), billing(), invitations(), actors(), provisioning(), sso()}
 }
 
 // Run applies every pending migration.
