@@ -5,7 +5,7 @@ BIN := bin/seatdesk
 HTMX := static/vendor/htmx.min.js
 export PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD := 1
 
-.PHONY: run build test e2e bench fuzz generate fmt lint check clean
+.PHONY: run build test e2e conformance bench fuzz generate fmt lint check clean
 
 run: build ## migrate and seed an embedded SQLite database, then serve
 	./$(BIN) serve -migrate -demo
@@ -29,6 +29,9 @@ test: $(HTMX) generate ## every Go test; on PostgreSQL too when TEST_DATABASE_UR
 
 e2e: build ## browser tests: the real binary in Debian's Chromium
 	npx playwright test
+
+conformance: build ## Okta's SCIM 2.0 SPEC test (newman) through Prism checking every answer against Okta's SCIM OpenAPI, on a fresh server; on PostgreSQL too when TEST_DATABASE_URL is set
+	e2e/conformance.sh
 
 bench: $(HTMX) generate ## the 100,000-member figures: members page on PostgreSQL (200 requests a variant), seat change at 16 clients on PostgreSQL (1,600 a variant), members page on SQLite (30), SCIM lookups at 100,000 members and 10,000 SCIM creates at 16 clients
 	@test -n "$$TEST_DATABASE_URL" || { echo "make bench needs PostgreSQL: set TEST_DATABASE_URL, e.g." \

@@ -780,7 +780,10 @@ func (s *Server) SCIMDeleteGroup(w http.ResponseWriter, r *http.Request) error {
 // ---- attributes and excludedAttributes (RFC 7644 §3.4.2.5) ----
 
 // projectFrom keeps the attributes asked for, or drops those excluded; id
-// and schemas always stay.
+// and schemas always stay. The seat extension is returned on request only
+// (RFC 7643 §7, "returned": "request"): when attributes names its URN or one
+// of its attributes. A plain answer is thus a core User whose schemas list
+// the core URN alone, as Okta's SCIM OpenAPI requires.
 func projectFrom(r *http.Request, res map[string]any) map[string]any {
 	q := r.URL.Query()
 	if attrs := splitAttrs(q.Get("attributes")); len(attrs) > 0 {
@@ -808,8 +811,9 @@ func projectFrom(r *http.Request, res map[string]any) map[string]any {
 				out[top] = dst
 			}
 		}
-		return out
+		return schemasPresent(out)
 	}
+	delete(res, scimSeatSchema)
 	for _, a := range splitAttrs(q.Get("excludedAttributes")) {
 		top, sub := attrKey(res, a)
 		if top == "id" || top == "schemas" {
@@ -826,6 +830,24 @@ func projectFrom(r *http.Request, res map[string]any) map[string]any {
 				}
 			}
 		}
+	}
+	return schemasPresent(res)
+}
+
+// schemasPresent lists the seat extension's URN in schemas only when the
+// extension is part of the answer.
+func schemasPresent(res map[string]any) map[string]any {
+	if _, ok := res[scimSeatSchema]; ok {
+		return res
+	}
+	if urns, ok := res["schemas"].([]string); ok {
+		kept := make([]string, 0, len(urns))
+		for _, u := range urns {
+			if u != scimSeatSchema {
+				kept = append(kept, u)
+			}
+		}
+		res["schemas"] = kept
 	}
 	return res
 }
@@ -857,7 +879,7 @@ func attrKey(res map[string]any, attr string) (string, string) {
 			attr = attr[len(urn)+1:]
 		}
 	}
-	if len(attr) > len(scimSeatSchema) && strings.EqualFold(attr[:len(scimSeatSchema)], scimSeatSchema) {
+	if len(attr) >= len(scimSeatSchema) && strings.EqualFold(attr[:len(scimSeatSchema)], scimSeatSchema) {
 		return scimSeatSchema, strings.TrimPrefix(attr[len(scimSeatSchema):], ":")
 	}
 	top, sub, _ := strings.Cut(attr, ".")

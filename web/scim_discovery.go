@@ -49,12 +49,15 @@ func (s *Server) scimSchemas() []map[string]any {
 		},
 	}
 	seat := map[string]any{
-		"id": scimSeatSchema, "name": "Seat", "description": "The member's seat in Seatdesk (read-only)",
+		"id": scimSeatSchema, "name": "Seat", "description": "The member's seat in Seatdesk (read-only; returned when asked for with attributes)",
 		"attributes": []any{
 			str("seatType", false, "readOnly"),
 			str("seatStatus", false, "readOnly"),
 			str("waitingFor", false, "readOnly"),
 		},
+	}
+	for _, a := range seat["attributes"].([]any) {
+		a.(map[string]any)["returned"] = "request"
 	}
 	out := []map[string]any{user, group, seat}
 	for _, sc := range out {

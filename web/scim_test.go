@@ -80,6 +80,10 @@ func (h *harness) scim(token, method, path, body string) scimAnswer {
 	return a
 }
 
+// withSeat asks for the seat extension (returned on request only) beside
+// the attributes the tests read.
+const withSeat = "attributes=userName,name,active," + scimSeatSchema
+
 func newUserBody(email, given, family string) string {
 	return fmt.Sprintf(`{"schemas":["urn:ietf:params:scim:schemas:core:2.0:User"],"userName":%q,"name":{"givenName":%q,"familyName":%q},`+
 		`"emails":[{"primary":true,"value":%q,"type":"work"}],"displayName":"%s %s","active":true}`, email, given, family, email, given, family)
@@ -101,7 +105,7 @@ func TestSCIMUsers(t *testing.T) {
 			}
 		}
 		// Members who joined before SCIM are listed with split names.
-		a := h.scim(tok, "GET", `/Users?filter=userName%20eq%20%22PRIMARY@acme.example%22`, "")
+		a := h.scim(tok, "GET", `/Users?filter=userName%20eq%20%22PRIMARY@acme.example%22&`+withSeat, "")
 		if a.status != 200 || a.str("totalResults") != "1" || !strings.Contains(a.raw, `"givenName":"Pat"`) ||
 			!strings.Contains(a.raw, `"familyName":"Primary"`) || !strings.Contains(a.raw, `"seatStatus":"assigned"`) {
 			t.Fatalf("filter by userName: %d %s", a.status, a.raw)
@@ -117,7 +121,7 @@ func TestSCIMUsers(t *testing.T) {
 			t.Fatalf("paging: %s", a.raw)
 		}
 		// Create: 201, Location, the Enterprise seat (4 free in acme).
-		a = h.scim(tok, "POST", "/Users", newUserBody("New.Person@Example.com", "New", "Person"))
+		a = h.scim(tok, "POST", "/Users?"+withSeat, newUserBody("New.Person@Example.com", "New", "Person"))
 		id := a.str("id")
 		if a.status != 201 || a.header.Get("Location") == "" || a.str("userName") != "New.Person@Example.com" ||
 			!strings.Contains(a.raw, `"seatType":"enterprise"`) || a.str("active") != "true" {
@@ -156,13 +160,13 @@ func TestSCIMUsers(t *testing.T) {
 			t.Fatalf("excludedAttributes: %s", a.raw)
 		}
 		// Entra's "active": "False" suspends: seat released, member kept.
-		a = h.scim(tok, "PATCH", "/Users/"+id, `{"schemas":["urn:ietf:params:scim:api:messages:2.0:PatchOp"],"Operations":[{"op":"Replace","path":"active","value":"False"}]}`)
+		a = h.scim(tok, "PATCH", "/Users/"+id+"?"+withSeat, `{"schemas":["urn:ietf:params:scim:api:messages:2.0:PatchOp"],"Operations":[{"op":"Replace","path":"active","value":"False"}]}`)
 		if a.status != 200 || a.str("active") != "false" || !strings.Contains(a.raw, `"seatStatus":"suspended"`) {
 			t.Fatalf("suspend: %d %s", a.status, a.raw)
 		}
 		modeltest.CheckSeatInvariant(t, db)
 		// Okta's path-less replace reactivates: a seat again.
-		a = h.scim(tok, "PATCH", "/Users/"+id, `{"Operations":[{"op":"replace","value":{"active":true,"name.givenName":"Newer"}}]}`)
+		a = h.scim(tok, "PATCH", "/Users/"+id+"?"+withSeat, `{"Operations":[{"op":"replace","value":{"active":true,"name.givenName":"Newer"}}]}`)
 		if a.status != 200 || a.str("active") != "true" || !strings.Contains(a.raw, `"seatType":"enterprise"`) || a.str("name.givenName") != "Newer" {
 			t.Fatalf("reactivate: %d %s", a.status, a.raw)
 		}
@@ -216,6 +220,70 @@ func TestSCIMUsers(t *testing.T) {
 	})
 }
 
+// TestSCIMSeatExtensionOnRequest: a plain User is a core User (its schemas
+// list the core URN alone, as Okta's SCIM OpenAPI requires: Prism proxying
+// Okta's SPEC test found the extension's URN there); the seat extension comes
+// when attributes asks for it, by its URN or one of its attributes, and the
+// schema says so ("returned": "request").
+func TestSCIMSeatExtensionOnRequest(t *testing.T) {
+	modeltest.ForEachDB(t, func(t *testing.T, db *gorm.DB) {
+		h := newHarness(t, db)
+		tok := scimToken(t, db, "acme", "Okta")
+		id := mid(t, db, "primary@acme.example")
+		coreOnly := func(what string, res any) {
+			t.Helper()
+			m, _ := res.(map[string]any)
+			if fmt.Sprint(m["schemas"]) != "["+scimUserSchema+"]" || m[scimSeatSchema] != nil || m["userName"] == nil {
+				t.Errorf("%s: want a core User only, got %v", what, m)
+			}
+		}
+		a := h.scim(tok, "GET", "/Users/"+id, "")
+		coreOnly("GET /Users/{id}", a.body)
+		a = h.scim(tok, "GET", "/Users?count=1", "")
+		list, _ := a.body["Resources"].([]any)
+		if len(list) != 1 {
+			t.Fatalf("GET /Users?count=1: %s", a.raw)
+		}
+		coreOnly("GET /Users", list[0])
+		a = h.scim(tok, "GET", "/Users/"+id+"?excludedAttributes=emails", "")
+		coreOnly("excludedAttributes", a.body)
+		a = h.scim(tok, "POST", "/Users", newUserBody("plain@example.com", "Plain", "User"))
+		if a.status != 201 {
+			t.Fatalf("create: %d %s", a.status, a.raw)
+		}
+		coreOnly("POST /Users", a.body)
+		a = h.scim(tok, "GET", "/Users?filter="+urlQuery(`userName eq "plain@example.com"`), "")
+		list, _ = a.body["Resources"].([]any)
+		if len(list) != 1 {
+			t.Fatalf("filter: %s", a.raw)
+		}
+		coreOnly("filter", list[0])
+
+		for _, attrs := range []string{scimSeatSchema, scimSeatSchema + ":seatStatus", "userName," + scimSeatSchema} {
+			a = h.scim(tok, "GET", "/Users/"+id+"?attributes="+attrs, "")
+			seat, _ := a.body[scimSeatSchema].(map[string]any)
+			if a.status != 200 || fmt.Sprint(a.body["schemas"]) != "["+scimUserSchema+" "+scimSeatSchema+"]" || seat["seatStatus"] != "assigned" {
+				t.Errorf("attributes=%s: %d %s", attrs, a.status, a.raw)
+			}
+		}
+		// Asked for other attributes only: no extension, and no URN for it.
+		a = h.scim(tok, "GET", "/Users/"+id+"?attributes=userName", "")
+		if fmt.Sprint(a.body["schemas"]) != "["+scimUserSchema+"]" || a.body[scimSeatSchema] != nil || a.str("userName") == "" {
+			t.Errorf("attributes=userName: %s", a.raw)
+		}
+		a = h.scim(tok, "GET", "/Schemas/"+scimSeatSchema, "")
+		attrs, _ := a.body["attributes"].([]any)
+		if a.status != 200 || len(attrs) != 3 {
+			t.Fatalf("seat schema: %d %s", a.status, a.raw)
+		}
+		for _, x := range attrs {
+			if m, _ := x.(map[string]any); m["returned"] != "request" {
+				t.Errorf("seat schema attribute %v: want returned request", m)
+			}
+		}
+	})
+}
+
 func urlQuery(s string) string {
 	return strings.NewReplacer(" ", "%20", `"`, "%22", "[", "%5B", "]", "%5D", "&", "%26").Replace(s)
 }
@@ -228,7 +296,7 @@ func TestSCIMWaitlist(t *testing.T) {
 		tok := scimToken(t, db, "acme", "Okta")
 		var ids []string
 		for i := range 6 { // acme has 4 free Enterprise seats
-			a := h.scim(tok, "POST", "/Users", newUserBody(fmt.Sprintf("wait%d@example.com", i), "Wait", fmt.Sprint(i)))
+			a := h.scim(tok, "POST", "/Users?"+withSeat, newUserBody(fmt.Sprintf("wait%d@example.com", i), "Wait", fmt.Sprint(i)))
 			if a.status != 201 {
 				t.Fatalf("create %d: %d %s", i, a.status, a.raw)
 			}
@@ -253,10 +321,10 @@ func TestSCIMWaitlist(t *testing.T) {
 		if res.status != 200 {
 			t.Fatalf("upgrade: %d %s", res.status, res.body)
 		}
-		if a := h.scim(tok, "GET", "/Users/"+ids[4], ""); !strings.Contains(a.raw, `"seatStatus":"assigned"`) {
+		if a := h.scim(tok, "GET", "/Users/"+ids[4]+"?"+withSeat, ""); !strings.Contains(a.raw, `"seatStatus":"assigned"`) {
 			t.Fatalf("first in line after a purchase: %s", a.raw)
 		}
-		if a := h.scim(tok, "GET", "/Users/"+ids[5], ""); !strings.Contains(a.raw, `"seatStatus":"waiting"`) {
+		if a := h.scim(tok, "GET", "/Users/"+ids[5]+"?"+withSeat, ""); !strings.Contains(a.raw, `"seatStatus":"waiting"`) {
 			t.Fatalf("second in line after a purchase of one: %s", a.raw)
 		}
 		modeltest.CheckSeatInvariant(t, db)
