@@ -32,6 +32,12 @@ func (s *Server) Login(w http.ResponseWriter, r *http.Request) error {
 		vm.Error = loc.T("auth.login.missing", nil)
 		return s.loginPage(w, r, http.StatusUnprocessableEntity, vm)
 	}
+	if required, err := models.SSORequired(r.Context(), s.DB, email); err != nil {
+		return err
+	} else if required {
+		vm.Error = loc.T("auth.login.sso_required", nil)
+		return s.loginPage(w, r, http.StatusUnprocessableEntity, vm)
+	}
 	user, err := models.Authenticate(r.Context(), s.DB, s.Clock, email, password, clientAddr(r))
 	var throttled *models.Throttled
 	var invalid *models.Invalid

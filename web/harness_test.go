@@ -62,8 +62,12 @@ func serveDBWith(t testing.TB, db *gorm.DB, clock models.Clock, cfg Config, mail
 		}
 		mail = append(mail, m)
 	}
+	sealer, err := models.NewSealer([]byte("0123456789abcdef0123456789abcdef"))
+	if err != nil {
+		t.Fatal(err)
+	}
 	s := newServer(cfg,
-		Deps{DB: db, Clock: clock, Log: log, Catalog: catalog, Static: static.Files, Mailer: mail[0]})
+		Deps{DB: db, Clock: clock, Log: log, Catalog: catalog, Static: static.Files, Mailer: mail[0], Sealer: sealer})
 	srv := httptest.NewServer(s.handler())
 	t.Cleanup(srv.Close)
 	return &harness{t: t, db: db, srv: srv, s: s}

@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"crypto/sha256"
 	"crypto/sha512"
 	"errors"
 	"flag"
@@ -10,6 +11,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"os"
 	"strings"
 	"time"
 
@@ -34,6 +36,8 @@ Usage:
   seatdesk scim-token create --org SLUG --name NAME
                              create a SCIM token; printed alone on the last line
   seatdesk scim-token revoke --org SLUG --name NAME
+  seatdesk sso set --org SLUG --issuer URL --client-id ID --client-secret-file FILE --domains a.example,b.example
+                             configure an organization's single sign-on [--require] [--groups-claim NAME]
   seatdesk <command> --help  help for a command
 
 Environment:
@@ -41,6 +45,8 @@ Environment:
   SEATDESK_ADDR           listen address (default 127.0.0.1:8080)
   SEATDESK_BASE_URL       public URL (default http://<SEATDESK_ADDR>); https:// makes cookies Secure
   SEATDESK_SESSION_KEY    session signing key (default: generated once, stored in the database)
+  SEATDESK_SECRET_KEY     key that seals single sign-on client secrets, at least 32 characters
+                          (default: generated once, stored in the database)
   SEATDESK_DEMO_PASSWORD  password of every demo login (default demo-password)
   SEATDESK_SMTP_URL       smtp://user:pass@host:587 (STARTTLS), smtps://…:465, or smtp://host:25?tls=none;
                           unset: emails are logged (with the invitation link) instead of sent
@@ -54,6 +60,7 @@ type config struct {
 	addr         string
 	baseURL      string
 	sessionKey   string
+	secretKey    string
 	demoPassword string
 	smtpURL      string
 	mailFrom     string
@@ -66,6 +73,7 @@ func loadConfig(getenv func(string) string) (config, error) {
 		addr:         getenv("SEATDESK_ADDR"),
 		baseURL:      getenv("SEATDESK_BASE_URL"),
 		sessionKey:   getenv("SEATDESK_SESSION_KEY"),
+		secretKey:    getenv("SEATDESK_SECRET_KEY"),
 		demoPassword: getenv("SEATDESK_DEMO_PASSWORD"),
 		smtpURL:      getenv("SEATDESK_SMTP_URL"),
 		mailFrom:     getenv("SEATDESK_MAIL_FROM"),
@@ -93,6 +101,9 @@ func loadConfig(getenv func(string) string) (config, error) {
 	}
 	if c.sessionKey != "" && len(c.sessionKey) < 32 {
 		return c, errors.New("SEATDESK_SESSION_KEY must be at least 32 characters")
+	}
+	if c.secretKey != "" && len(c.secretKey) < 32 {
+		return c, errors.New("SEATDESK_SECRET_KEY must be at least 32 characters")
 	}
 	return c, nil
 }
@@ -151,6 +162,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		return nil
 	case "scim-token":
 		return scimTokenCommand(ctx, cfg, log, args, stdout, stderr)
+	case "sso":
+		return ssoCommand(ctx, cfg, log, args, stdout, stderr)
 	default:
 		fmt.Fprintf(stderr, "seatdesk: unknown command %q\n\n%s", cmd, usage)
 		return errUsage
@@ -275,8 +288,12 @@ func serve(ctx context.Context, cfg config, log *slog.Logger, stdout io.Writer, 
 	if err != nil {
 		return err
 	}
+	sealer, err := newSealer(ctx, cfg, db)
+	if err != nil {
+		return err
+	}
 	handler := web.New(web.Config{BaseURL: cfg.baseURL, SessionKey: key}, web.Deps{
-		DB: db, Clock: models.SystemClock{}, Log: log, Catalog: catalog, Static: static.Files, Mailer: mail})
+		DB: db, Clock: models.SystemClock{}, Log: log, Catalog: catalog, Static: static.Files, Mailer: mail, Sealer: sealer})
 	ln, err := net.Listen("tcp", cfg.addr)
 	if err != nil {
 		return err
@@ -302,6 +319,79 @@ func serve(ctx context.Context, cfg config, log *slog.Logger, stdout io.Writer, 
 		return err
 	}
 	return nil
+}
+
+// ssoCommand configures an organization's single sign-on as the system
+// (audited as "operator"); the client secret is read from a file, never from
+// the command line.
+func ssoCommand(ctx context.Context, cfg config, log *slog.Logger, args []string, stdout, stderr io.Writer) error {
+	if len(args) == 0 || args[0] != "set" {
+		fmt.Fprint(stderr, "Usage: seatdesk sso set --org SLUG --issuer URL --client-id ID --client-secret-file FILE --domains a.example,b.example\n")
+		return errUsage
+	}
+	fs := newFlagSet("sso set", "Configure an organization's single sign-on (OpenID Connect).", stdout)
+	slug := fs.String("org", "", "the organization's slug")
+	issuer := fs.String("issuer", "", "the identity provider's issuer URL")
+	clientID := fs.String("client-id", "", "the client ID registered at the identity provider")
+	secretFile := fs.String("client-secret-file", "", "a file holding the client secret")
+	domains := fs.String("domains", "", "comma-separated email domains that sign in through this provider")
+	require := fs.Bool("require", false, "refuse password sign-in for these domains (except the Primary Owner)")
+	groups := fs.String("groups-claim", "groups", "the ID token claim that lists the person's groups")
+	if err := fs.Parse(args[1:]); err != nil {
+		return flagErr(err)
+	}
+	if *slug == "" || *issuer == "" || *clientID == "" || *secretFile == "" || *domains == "" {
+		fmt.Fprint(stderr, "seatdesk sso set: --org, --issuer, --client-id, --client-secret-file and --domains are required\n")
+		return errUsage
+	}
+	secret, err := os.ReadFile(*secretFile)
+	if err != nil {
+		return fmt.Errorf("read the client secret: %w", err)
+	}
+	db, err := openDB(cfg, log)
+	if err != nil {
+		return err
+	}
+	org, err := models.OrgBySlug(ctx, db, *slug)
+	if errors.Is(err, models.ErrNotFound) {
+		return fmt.Errorf("no organization %q", *slug)
+	}
+	if err != nil {
+		return err
+	}
+	sealer, err := newSealer(ctx, cfg, db)
+	if err != nil {
+		return err
+	}
+	err = models.SaveSSO(ctx, db, sealer, models.SystemActor(org, "operator"), models.SSOInput{Issuer: *issuer, ClientID: *clientID,
+		ClientSecret: strings.TrimSpace(string(secret)), Domains: *domains, RequireSSO: *require, GroupsClaim: *groups})
+	var invalid *models.Invalid
+	if errors.As(err, &invalid) {
+		catalog, lerr := locales.Load()
+		if lerr != nil {
+			return lerr
+		}
+		return errors.New(catalog.Locale("en").Message(invalid.Key, invalid.Args))
+	}
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(stdout, "single sign-on set for %s; register the redirect URI %s/sso/callback at the identity provider\n", *slug, cfg.baseURL)
+	return nil
+}
+
+// newSealer builds the sealer of stored secrets from SEATDESK_SECRET_KEY
+// (hashed to 32 bytes) or from the key stored in the database.
+func newSealer(ctx context.Context, cfg config, db *gorm.DB) (models.Sealer, error) {
+	if cfg.secretKey != "" {
+		sum := sha256.Sum256([]byte(cfg.secretKey))
+		return models.NewSealer(sum[:])
+	}
+	key, err := models.SecretKey(ctx, db)
+	if err != nil {
+		return models.Sealer{}, err
+	}
+	return models.NewSealer(key)
 }
 
 func printLogins(out io.Writer, cfg config) {
