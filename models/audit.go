@@ -19,14 +19,7 @@ func Audit(tx *gorm.DB, actor Actor, action, subjectType string, subjectID int64
 	if err != nil {
 		return err
 	}
-	ev := AuditEvent{OrgID: actor.Org.ID, ActorKind: actor.Kind, ActorName: actor.auditName(), Action: action,
-		SubjectType: subjectType, SubjectID: subjectID, Before: string(b), After: string(a)}
-	if actor.UserID != 0 {
-		ev.ActorUserID = &actor.UserID
-	}
-	if actor.TokenID != 0 {
-		ev.ActorTokenID = &actor.TokenID
-	}
+	ev := auditEvent(actor, action, subjectType, subjectID, string(b), string(a))
 	if err := tx.Create(&ev).Error; err != nil {
 		return fmt.Errorf("audit %s: %w", action, err)
 	}
@@ -41,4 +34,18 @@ func (a Actor) auditName() string {
 		}
 	}
 	return a.Name
+}
+
+// auditEvent is an event of the actor, to write in the change's transaction
+// (alone through Audit, or in batches).
+func auditEvent(actor Actor, action, subjectType string, subjectID int64, before, after string) AuditEvent {
+	ev := AuditEvent{OrgID: actor.Org.ID, ActorKind: actor.Kind, ActorName: actor.auditName(), Action: action,
+		SubjectType: subjectType, SubjectID: subjectID, Before: before, After: after}
+	if actor.UserID != 0 {
+		ev.ActorUserID = &actor.UserID
+	}
+	if actor.TokenID != 0 {
+		ev.ActorTokenID = &actor.TokenID
+	}
+	return ev
 }

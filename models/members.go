@@ -147,7 +147,7 @@ func changeSeat(tx *gorm.DB, actor Actor, c SeatChange) (MemberResult, error) {
 		return MemberResult{}, &NeedsConfirmation{Loss: loss}
 	}
 	before := map[string]any{"member": m.User.Email, "seat_type": nullable(current), "status": m.Status}
-	if err := placeMember(tx, &m, c.To); err != nil {
+	if err := placeMember(tx, &m, c.To, SeatByPerson); err != nil {
 		return MemberResult{}, err
 	}
 	err = Audit(tx, actor, "member.seat_changed", "membership", m.ID, before,

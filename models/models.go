@@ -38,6 +38,15 @@ const (
 // Statuses lists every member status.
 var Statuses = []MemberStatus{StatusActive, StatusPending, StatusSuspended}
 
+// SeatSource says who chose a member's seat type (R-PROV-4).
+type SeatSource string
+
+const (
+	SeatByMapping SeatSource = "mapping" // an identity-provider group mapping
+	SeatByDefault SeatSource = "default" // provisioning's default order (R-PROV-3)
+	SeatByPerson  SeatSource = "person"  // an Admin or Owner chose it
+)
+
 // MemberSource says how a member joined.
 type MemberSource string
 
@@ -132,11 +141,15 @@ type Membership struct {
 	// WaitingFor is the seat type a waiting member waits for; nil while
 	// waiting means the first free seat of any type (legacy plans, no mapping).
 	WaitingFor *string `gorm:"size:32"`
-	// WaitingSince orders the wait-list (R-PROV-3); set while pending.
+	// WaitingSince orders the wait-list (R-PROV-3): set while waiting for a
+	// seat, or, holding one, for the type a group mapping gives.
 	WaitingSince *time.Time `gorm:"index:idx_memberships_waiting"`
-	User         User
-	CreatedAt    time.Time
-	UpdatedAt    time.Time
+	// SeatSource says where the seat came from: a group mapping, the
+	// default order, or a person ("" before provisioning knew).
+	SeatSource SeatSource `gorm:"size:16;not null;default:''"`
+	User       User
+	CreatedAt  time.Time
+	UpdatedAt  time.Time
 }
 
 // InvitationStatus is the state of an invitation.
@@ -288,6 +301,18 @@ type Group struct {
 	ExternalID  *string `gorm:"size:255"`
 	CreatedAt   time.Time
 	UpdatedAt   time.Time
+}
+
+// GroupMapping maps an identity-provider group to a seat type (nil =
+// Unassigned); the lowest Position matching one of a person's groups wins
+// (R-PROV-4).
+type GroupMapping struct {
+	ID          int64   `gorm:"primaryKey"`
+	OrgID       int64   `gorm:"not null;index:idx_group_mappings_org_position,priority:1"`
+	Position    int     `gorm:"not null;index:idx_group_mappings_org_position,priority:2"`
+	GroupName   string  `gorm:"size:200;not null"`
+	SeatTypeKey *string `gorm:"size:32"`
+	CreatedAt   time.Time
 }
 
 // GroupMember places a member in a group.

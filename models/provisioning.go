@@ -49,7 +49,7 @@ type ProvisionInput struct {
 	ExternalID *string
 	Active     bool
 	Source     MemberSource
-	Mapped     string // the seat type a group mapping gives, "" for none
+	Mapping    *string // what a group mapping gives: a seat type, "" for Unassigned; nil when no mapping applies
 }
 
 // Provisioned is the outcome of a provisioning change: the member as it is
@@ -153,7 +153,7 @@ func (p Provisioner) join(tx *gorm.DB, actor Actor, org Organization, user User,
 		return Membership{}, err
 	}
 	if in.Active {
-		if err := p.seatNewcomer(tx, org, &m, in.Mapped, out); err != nil {
+		if err := p.seatNewcomer(tx, org, &m, in.Mapping, out); err != nil {
 			return Membership{}, err
 		}
 	}
@@ -178,24 +178,37 @@ func externalIDFree(tx *gorm.DB, orgID int64, externalID string, except int64) e
 }
 
 // seatNewcomer gives a member without a seat (new, or reactivated) the seat
-// R-PROV-3 chooses, or puts them at the end of the line for it.
-func (p Provisioner) seatNewcomer(tx *gorm.DB, org Organization, m *Membership, mapped string, out *Provisioned) error {
-	allocs, err := allocations(tx, org.ID)
-	if err != nil {
-		return err
-	}
-	seatType, free := NewcomerSeat(allocs, mapped)
+// R-PROV-3 chooses (a group mapping's type, which may be Unassigned, else the
+// default order), or puts them at the end of the line for it.
+func (p Provisioner) seatNewcomer(tx *gorm.DB, org Organization, m *Membership, mapping *string, out *Provisioned) error {
 	now := p.Clock.Now().UTC()
-	if free {
+	source := SeatByDefault
+	if mapping != nil {
+		source = SeatByMapping
+	}
+	free := true
+	var seatType string
+	if mapping == nil || *mapping != "" {
+		allocs, err := allocations(tx, org.ID)
+		if err != nil {
+			return err
+		}
+		seatType, free = NewcomerSeat(allocs, seatOf(mapping))
+	}
+	switch {
+	case free && seatType != "":
 		if err := takeSeat(tx, org.ID, seatType); err != nil {
 			return err
 		}
 		m.SeatTypeKey, m.Status, m.WaitingFor, m.WaitingSince = &seatType, StatusActive, nil, nil
-	} else {
+	case free: // mapped to Unassigned
+		m.SeatTypeKey, m.Status, m.WaitingFor, m.WaitingSince = nil, StatusActive, nil, nil
+	default:
 		m.SeatTypeKey, m.Status, m.WaitingFor, m.WaitingSince = nil, StatusPending, nullableKey(seatType), &now
 	}
-	err = tx.Model(&Membership{}).Where("id = ?", m.ID).Updates(map[string]any{"seat_type_key": m.SeatTypeKey,
-		"status": m.Status, "waiting_for": m.WaitingFor, "waiting_since": m.WaitingSince}).Error
+	m.SeatSource = source
+	err := tx.Model(&Membership{}).Where("id = ?", m.ID).Updates(map[string]any{"seat_type_key": m.SeatTypeKey,
+		"status": m.Status, "waiting_for": m.WaitingFor, "waiting_since": m.WaitingSince, "seat_source": source}).Error
 	if err != nil || free {
 		return err
 	}
@@ -295,7 +308,11 @@ func (p Provisioner) UpdateProvisioned(ctx context.Context, actor Actor, id int6
 				if err != nil {
 					return err
 				}
-				if err := p.seatNewcomer(tx, o, &m, "", &out); err != nil {
+				mapping, err := mappingFor(tx, o.ID, m.ID)
+				if err != nil {
+					return err
+				}
+				if err := p.seatNewcomer(tx, o, &m, mapping, &out); err != nil {
 					return err
 				}
 			}
@@ -420,15 +437,18 @@ func (p Provisioner) Deprovision(ctx context.Context, actor Actor, id int64) err
 }
 
 // admitWaiting gives up to max free seats of a type to the members waiting
-// for it (or for any type), in arrival order, inside the transaction of a
-// purchase. It returns how many were admitted.
+// for it, in arrival order, inside the transaction of a purchase: people
+// waiting for a seat of that type (or of any type), and members whose group
+// mapping asks for that type while they hold another. It returns how many
+// got one.
 func admitWaiting(tx *gorm.DB, actor Actor, seatType string, max int) (int, error) {
 	if max <= 0 {
 		return 0, nil
 	}
 	var waiting []Membership
-	err := tx.Joins("User").Where("memberships.org_id = ? AND memberships.status = ? AND (memberships.waiting_for = ? OR memberships.waiting_for IS NULL)",
-		actor.Org.ID, StatusPending, seatType).Order("memberships.waiting_since, memberships.id").Limit(max).Find(&waiting).Error
+	err := tx.Joins("User").Where("memberships.org_id = ? AND memberships.status IN ? AND (memberships.waiting_for = ? OR (memberships.waiting_for IS NULL AND memberships.status = ?))",
+		actor.Org.ID, []MemberStatus{StatusPending, StatusActive}, seatType, StatusPending).
+		Order("memberships.waiting_since, memberships.id").Limit(max).Find(&waiting).Error
 	if err != nil {
 		return 0, err
 	}
@@ -440,13 +460,19 @@ func admitWaiting(tx *gorm.DB, actor Actor, seatType string, max int) (int, erro
 	return len(waiting), nil
 }
 
-// admit seats a waiting member and records it.
+// admit seats a waiting member and records it; the seat keeps the source
+// that made them wait (their mapping, or the default order).
 func admit(tx *gorm.DB, actor Actor, m *Membership, seatType string) error {
-	if err := placeMember(tx, m, seatType); err != nil {
+	before := map[string]any{"member": m.User.Email, "status": m.Status, "seat_type": m.SeatTypeKey}
+	source := m.SeatSource
+	if source == "" || source == SeatByPerson {
+		source = SeatByDefault
+	}
+	if err := placeMember(tx, m, seatType, source); err != nil {
 		return err
 	}
-	return Audit(tx, actor, "member.admitted", "membership", m.ID,
-		map[string]any{"member": m.User.Email, "status": StatusPending}, map[string]any{"member": m.User.Email, "status": StatusActive, "seat_type": seatType})
+	return Audit(tx, actor, "member.admitted", "membership", m.ID, before,
+		map[string]any{"member": m.User.Email, "status": StatusActive, "seat_type": seatType})
 }
 
 // AdmitMember lets an Admin and above admit a waiting member into a free seat

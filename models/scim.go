@@ -276,7 +276,7 @@ func validGroupName(name string) (string, error) {
 }
 
 // CreateGroup adds a group; its displayName is unique in the organization.
-func CreateGroup(ctx context.Context, db *gorm.DB, actor Actor, c GroupChange) (int64, error) {
+func (p Provisioner) CreateGroup(ctx context.Context, actor Actor, c GroupChange) (int64, error) {
 	if err := actor.Check(Provision); err != nil {
 		return 0, err
 	}
@@ -284,12 +284,13 @@ func CreateGroup(ctx context.Context, db *gorm.DB, actor Actor, c GroupChange) (
 		return 0, Invalidf("displayName", "provision.group_name", nil)
 	}
 	var id int64
-	err := db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
-		if _, err := lockOrg(tx, actor.Org.ID); err != nil {
+	err := p.DB.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		org, err := lockOrg(tx, actor.Org.ID)
+		if err != nil {
 			return err
 		}
 		g := Group{OrgID: actor.Org.ID}
-		if err := applyGroup(tx, actor, &g, c); err != nil {
+		if err := p.applyGroup(tx, actor, org, &g, c); err != nil {
 			return err
 		}
 		id = g.ID
@@ -299,29 +300,32 @@ func CreateGroup(ctx context.Context, db *gorm.DB, actor Actor, c GroupChange) (
 }
 
 // ChangeGroup changes a group of the actor's organization.
-func ChangeGroup(ctx context.Context, db *gorm.DB, actor Actor, id int64, c GroupChange) error {
+func (p Provisioner) ChangeGroup(ctx context.Context, actor Actor, id int64, c GroupChange) error {
 	if err := actor.Check(Provision); err != nil {
 		return err
 	}
-	return db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
-		if _, err := lockOrg(tx, actor.Org.ID); err != nil {
+	return p.DB.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		org, err := lockOrg(tx, actor.Org.ID)
+		if err != nil {
 			return err
 		}
 		var g Group
-		err := tx.Where("org_id = ? AND id = ?", actor.Org.ID, id).Take(&g).Error
+		err = tx.Where("org_id = ? AND id = ?", actor.Org.ID, id).Take(&g).Error
 		if errors.Is(err, gorm.ErrRecordNotFound) {
 			return ErrNotFound
 		}
 		if err != nil {
 			return err
 		}
-		return applyGroup(tx, actor, &g, c)
+		return p.applyGroup(tx, actor, org, &g, c)
 	})
 }
 
-// applyGroup saves a group (new when g.ID is 0) with a change, audited.
-func applyGroup(tx *gorm.DB, actor Actor, g *Group, c GroupChange) error {
+// applyGroup saves a group (new when g.ID is 0) with a change, audited; the
+// members whose groups changed get their group mappings applied again.
+func (p Provisioner) applyGroup(tx *gorm.DB, actor Actor, org Organization, g *Group, c GroupChange) error {
 	created := g.ID == 0
+	renamed := false
 	before := map[string]any{"display_name": g.DisplayName, "external_id": g.ExternalID}
 	if c.DisplayName != nil {
 		name, err := validGroupName(*c.DisplayName)
@@ -335,6 +339,7 @@ func applyGroup(tx *gorm.DB, actor Actor, g *Group, c GroupChange) error {
 		if n > 0 {
 			return ErrTaken
 		}
+		renamed = !created && g.DisplayName != name
 		g.DisplayName = name
 	}
 	if c.ExternalID != nil {
@@ -399,8 +404,20 @@ func applyGroup(tx *gorm.DB, actor Actor, g *Group, c GroupChange) error {
 	if created {
 		action, before = "group.created", nil
 	}
-	return Audit(tx, actor, action, "group", g.ID, before, map[string]any{"display_name": g.DisplayName,
+	err := Audit(tx, actor, action, "group", g.ID, before, map[string]any{"display_name": g.DisplayName,
 		"external_id": g.ExternalID, "added": add, "removed": remove})
+	if err != nil {
+		return err
+	}
+	changed := append(add, remove...)
+	if renamed {
+		for id := range want {
+			if !containsID(add, id) {
+				changed = append(changed, id)
+			}
+		}
+	}
+	return p.reapply(tx, actor, org, changed)
 }
 
 func containsID(ids []int64, id int64) bool {
@@ -412,18 +429,27 @@ func containsID(ids []int64, id int64) bool {
 	return false
 }
 
-// DeleteGroup removes a group; its members stay members.
-func DeleteGroup(ctx context.Context, db *gorm.DB, actor Actor, id int64) error {
+// DeleteGroup removes a group; its members stay members, and their group
+// mappings apply again.
+func (p Provisioner) DeleteGroup(ctx context.Context, actor Actor, id int64) error {
 	if err := actor.Check(Provision); err != nil {
 		return err
 	}
-	return db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+	return p.DB.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		org, err := lockOrg(tx, actor.Org.ID)
+		if err != nil {
+			return err
+		}
 		var g Group
-		err := tx.Where("org_id = ? AND id = ?", actor.Org.ID, id).Take(&g).Error
+		err = tx.Where("org_id = ? AND id = ?", actor.Org.ID, id).Take(&g).Error
 		if errors.Is(err, gorm.ErrRecordNotFound) {
 			return ErrNotFound
 		}
 		if err != nil {
+			return err
+		}
+		var members []int64
+		if err := tx.Model(&GroupMember{}).Where("group_id = ?", g.ID).Pluck("membership_id", &members).Error; err != nil {
 			return err
 		}
 		if err := tx.Where("group_id = ?", g.ID).Delete(&GroupMember{}).Error; err != nil {
@@ -432,6 +458,9 @@ func DeleteGroup(ctx context.Context, db *gorm.DB, actor Actor, id int64) error 
 		if err := tx.Delete(&g).Error; err != nil {
 			return err
 		}
-		return Audit(tx, actor, "group.deleted", "group", g.ID, map[string]any{"display_name": g.DisplayName}, nil)
+		if err := Audit(tx, actor, "group.deleted", "group", g.ID, map[string]any{"display_name": g.DisplayName}, nil); err != nil {
+			return err
+		}
+		return p.reapply(tx, actor, org, members)
 	})
 }

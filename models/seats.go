@@ -118,6 +118,32 @@ func releaseSeat(tx *gorm.DB, orgID int64, seatType string) error {
 	return nil
 }
 
+// takeSeats holds n seats of a type at once, only if n are free.
+func takeSeats(tx *gorm.DB, orgID int64, seatType string, n int) error {
+	res := tx.Model(&SeatPool{}).Where("org_id = ? AND seat_type_key = ? AND assigned + ? <= purchased", orgID, seatType, n).
+		Update("assigned", gorm.Expr("assigned + ?", n))
+	if res.Error != nil {
+		return res.Error
+	}
+	if res.RowsAffected != 1 {
+		return &NoSeat{SeatType: seatType}
+	}
+	return nil
+}
+
+// releaseSeats gives n held seats of a type back.
+func releaseSeats(tx *gorm.DB, orgID int64, seatType string, n int) error {
+	res := tx.Model(&SeatPool{}).Where("org_id = ? AND seat_type_key = ? AND assigned >= ?", orgID, seatType, n).
+		Update("assigned", gorm.Expr("assigned - ?", n))
+	if res.Error != nil {
+		return res.Error
+	}
+	if res.RowsAffected != 1 {
+		return fmt.Errorf("seat pool %s of org %d: fewer than %d seats to release", seatType, orgID, n)
+	}
+	return nil
+}
+
 // addSeats grows a pool by n purchased seats.
 func addSeats(tx *gorm.DB, orgID int64, seatType string, n int) error {
 	res := tx.Model(&SeatPool{}).Where("org_id = ? AND seat_type_key = ?", orgID, seatType).
@@ -143,9 +169,9 @@ func createPool(tx *gorm.DB, pool *SeatPool) error {
 // placeMember moves a member (loaded under the organization's lock) to a seat
 // type, or to Unassigned with "": the membership moves only from the seat it
 // had when loaded (else *Stale), a seat of the new type is taken only if one
-// is free (else *NoSeat), the old one is released, and a member waiting for a
-// seat becomes active. m is updated to the new state.
-func placeMember(tx *gorm.DB, m *Membership, to string) error {
+// is free (else *NoSeat), the old one is released. The member is then active
+// and waits for nothing; source says who chose the seat. m is updated.
+func placeMember(tx *gorm.DB, m *Membership, to string, source SeatSource) error {
 	from := seatOf(m.SeatTypeKey)
 	q := tx.Model(&Membership{}).Where("id = ? AND org_id = ?", m.ID, m.OrgID)
 	if from == "" {
@@ -153,28 +179,25 @@ func placeMember(tx *gorm.DB, m *Membership, to string) error {
 	} else {
 		q = q.Where("seat_type_key = ?", from)
 	}
-	status, waitingFor, waitingSince := m.Status, m.WaitingFor, m.WaitingSince
-	if to != "" && status == StatusPending { // admitted: out of the line
-		status, waitingFor, waitingSince = StatusActive, nil, nil
-	}
-	res := q.Updates(map[string]any{"seat_type_key": nullableKey(to), "status": status, "waiting_for": waitingFor, "waiting_since": waitingSince})
+	res := q.Updates(map[string]any{"seat_type_key": nullableKey(to), "status": StatusActive, "waiting_for": nil,
+		"waiting_since": nil, "seat_source": source})
 	if res.Error != nil {
 		return res.Error
 	}
 	if res.RowsAffected != 1 {
 		return &Stale{Name: m.User.Name, Current: from}
 	}
-	if to != "" {
+	if to != "" && to != from {
 		if err := takeSeat(tx, m.OrgID, to); err != nil {
 			return err
 		}
 	}
-	if from != "" {
+	if from != "" && from != to {
 		if err := releaseSeat(tx, m.OrgID, from); err != nil {
 			return err
 		}
 	}
-	m.SeatTypeKey, m.Status, m.WaitingFor, m.WaitingSince = nullableKey(to), status, waitingFor, waitingSince
+	m.SeatTypeKey, m.Status, m.WaitingFor, m.WaitingSince, m.SeatSource = nullableKey(to), StatusActive, nil, nil, source
 	return nil
 }
 

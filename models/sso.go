@@ -439,6 +439,10 @@ func (p Provisioner) CompleteSSO(ctx context.Context, org Organization, c SSOCla
 		return SSOOutcome{}, err
 	}
 	in := ProvisionInput{Email: email, Name: c.Name, Active: true, Source: SourceJIT}
+	groups, err := cleanGroupNames(c.Groups)
+	if err != nil {
+		return SSOOutcome{}, err
+	}
 	if err := validateNames(&in); err != nil {
 		return SSOOutcome{}, err
 	}
@@ -460,8 +464,17 @@ func (p Provisioner) CompleteSSO(ctx context.Context, org Organization, c SSOCla
 		}
 		if m.ID != 0 {
 			m.User = user
-			out.Member = m
-			return nil
+			changed, err := setMemberGroups(tx, org.ID, m.ID, groups)
+			if err != nil || !changed {
+				out.Member = m
+				return err
+			}
+			// The identity provider changed the person's groups: the
+			// mapping applies again, through the same operation.
+			if err := p.reapply(tx, SSOActor(org, user), org, []int64{m.ID}); err != nil {
+				return err
+			}
+			return tx.Joins("User").Take(&out.Member, m.ID).Error
 		}
 		var removed int64
 		if err := tx.Model(&MemberRemoval{}).Where("org_id = ? AND user_id = ?", org.ID, user.ID).Count(&removed).Error; err != nil {
@@ -470,9 +483,16 @@ func (p Provisioner) CompleteSSO(ctx context.Context, org Organization, c SSOCla
 		if removed > 0 {
 			return ErrRemovedMember
 		}
+		if in.Mapping, err = mappedTarget(tx, org.ID, groups); err != nil {
+			return err
+		}
 		var prov Provisioned
 		m, err = p.join(tx, SSOActor(org, user), org, user, in, "", &prov)
 		out.Member, out.Mails = m, prov.Mails
+		if err != nil {
+			return err
+		}
+		_, err = setMemberGroups(tx, org.ID, m.ID, groups)
 		return err
 	})
 	return out, err

@@ -597,7 +597,7 @@ func (s *Server) SCIMCreateGroup(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	id, err := models.CreateGroup(r.Context(), s.DB, ActorFrom(r.Context()), models.GroupChange{DisplayName: in.DisplayName,
+	id, err := s.provisioner().CreateGroup(r.Context(), ActorFrom(r.Context()), models.GroupChange{DisplayName: in.DisplayName,
 		ExternalID: &in.ExternalID, Members: &ids})
 	if err != nil {
 		return err
@@ -619,7 +619,7 @@ func (s *Server) SCIMReplaceGroup(w http.ResponseWriter, r *http.Request) error 
 	if err != nil {
 		return err
 	}
-	err = models.ChangeGroup(r.Context(), s.DB, ActorFrom(r.Context()), id, models.GroupChange{DisplayName: in.DisplayName,
+	err = s.provisioner().ChangeGroup(r.Context(), ActorFrom(r.Context()), id, models.GroupChange{DisplayName: in.DisplayName,
 		ExternalID: &in.ExternalID, Members: &ids})
 	if err != nil {
 		return err
@@ -705,7 +705,7 @@ func (s *Server) SCIMPatchGroup(w http.ResponseWriter, r *http.Request) error {
 			return &scimBad{"invalidPath", "unknown attribute " + op.Path}
 		}
 	}
-	if err := models.ChangeGroup(r.Context(), s.DB, ActorFrom(r.Context()), id, c); err != nil {
+	if err := s.provisioner().ChangeGroup(r.Context(), ActorFrom(r.Context()), id, c); err != nil {
 		return err
 	}
 	if r.URL.Query().Get("attributes") == "" {
@@ -770,7 +770,7 @@ func (s *Server) SCIMDeleteGroup(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	if err := models.DeleteGroup(r.Context(), s.DB, ActorFrom(r.Context()), id); err != nil {
+	if err := s.provisioner().DeleteGroup(r.Context(), ActorFrom(r.Context()), id); err != nil {
 		return err
 	}
 	w.WriteHeader(http.StatusNoContent)
