@@ -111,9 +111,9 @@ func checkInvite(actor Actor, in InviteInput) error {
 		return err
 	}
 	switch in.Role {
-	case RoleMember, RoleAdmin:
-	case RoleOwner:
-		if err := actor.Check(GrantOwner); err != nil {
+	case RoleMember:
+	case RoleAdmin, RoleOwner: // making someone Admin or Owner needs that right (SPEC §2)
+		if err := actor.Check(map[Role]Permission{RoleAdmin: GrantAdmin, RoleOwner: GrantOwner}[in.Role]); err != nil {
 			return err
 		}
 	default:

@@ -4,7 +4,10 @@ import (
 	"errors"
 	"net"
 	"net/http"
+	"net/url"
 	"strings"
+	"unicode"
+	"unicode/utf8"
 
 	"github.com/seatdesk/seatdesk/locales"
 	"github.com/seatdesk/seatdesk/models"
@@ -107,12 +110,33 @@ func (s *Server) Health(w http.ResponseWriter, r *http.Request) error {
 	return err
 }
 
-// safeNext keeps a post-login destination on this site.
+// safeNext keeps a post-login destination on this site: a path of this
+// origin that browsers cannot read as another host. Browsers drop tabs and
+// newlines and turn backslashes into slashes before resolving a Location
+// ("/\t/evil" becomes "//evil"), so control characters, backslashes and any
+// "//" are refused, as is anything url.Parse sees with a scheme or a host.
 func safeNext(next string) string {
-	if !strings.HasPrefix(next, "/") || strings.HasPrefix(next, "//") || strings.HasPrefix(next, "/\\") || strings.ContainsAny(next, "\r\n") {
+	if !strings.HasPrefix(next, "/") || len(next) > 2048 || !plainPath(next) {
 		return "/"
 	}
+	u, err := url.Parse(next)
+	if err != nil || u.Scheme != "" || u.Host != "" || u.User != nil || u.Opaque != "" || !plainPath(u.Path) {
+		return "/" // the decoded path is held to the same rules (%09, %5C)
+	}
 	return next
+}
+
+// plainPath: valid UTF-8 without control characters, backslashes or "//".
+func plainPath(p string) bool {
+	if strings.Contains(p, "//") || strings.ContainsRune(p, '\\') || !utf8.ValidString(p) {
+		return false
+	}
+	for _, r := range p {
+		if unicode.IsControl(r) || unicode.Is(unicode.Zl, r) || unicode.Is(unicode.Zp, r) {
+			return false
+		}
+	}
+	return true
 }
 
 func clientAddr(r *http.Request) string {

@@ -63,7 +63,7 @@ func (s *Server) middleware(next http.Handler) http.Handler {
 		ctx = locales.With(ctx, s.Catalog.Locale(s.language(w, r)))
 		r = r.WithContext(ctx)
 		rec := &statusRecorder{ResponseWriter: w, status: http.StatusOK}
-		secureHeaders(rec.Header(), r.TLS != nil)
+		secureHeaders(rec.Header(), s.https)
 		rec.Header().Set("X-Request-Id", st.id)
 		defer func() {
 			if p := recover(); p != nil {
@@ -88,7 +88,7 @@ func (s *Server) middleware(next http.Handler) http.Handler {
 func (s *Server) language(w http.ResponseWriter, r *http.Request) string {
 	if q := r.URL.Query().Get("lang"); locales.Supported(q) {
 		http.SetCookie(w, &http.Cookie{Name: langCookie, Value: q, Path: "/", MaxAge: 365 * 24 * 3600,
-			HttpOnly: true, SameSite: http.SameSiteLaxMode, Secure: r.TLS != nil})
+			HttpOnly: true, SameSite: http.SameSiteLaxMode, Secure: s.https})
 		return q
 	}
 	if c, err := r.Cookie(langCookie); err == nil && locales.Supported(c.Value) {

@@ -38,6 +38,9 @@ type Server struct {
 	Deps
 	sessions *SessionStore
 	baseURL  string
+	// https: the public base URL is https, so cookies are Secure and HSTS is
+	// sent even when TLS ends at a proxy in front of Seatdesk.
+	https bool
 }
 
 // New builds the HTTP handler.
@@ -48,6 +51,7 @@ func newServer(cfg Config, d Deps) *Server {
 		Deps:     d,
 		sessions: NewSessionStore(d.DB, d.Clock, cfg.SessionKey, isHTTPS(cfg.BaseURL)),
 		baseURL:  cfg.BaseURL,
+		https:    isHTTPS(cfg.BaseURL),
 	}
 }
 

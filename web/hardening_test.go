@@ -1,0 +1,196 @@
+package web
+
+import (
+	"net/http"
+	"net/http/httptest"
+	"net/url"
+	"strconv"
+	"strings"
+	"testing"
+
+	"gorm.io/gorm"
+
+	"github.com/seatdesk/seatdesk/models"
+	"github.com/seatdesk/seatdesk/models/modeltest"
+)
+
+// Issue 15: defects found by probing every route, one test each.
+
+// TestNextStaysOnSite: a post-login destination that a browser would
+// normalize to another host is refused (issue 15 §3).
+func TestNextStaysOnSite(t *testing.T) {
+	for _, next := range []string{
+		"/\t/evil.example", "/%09/evil.example", "/\n/evil.example", "/\r\n/evil.example", "/\x00/evil.example",
+		"//evil.example", "/\\evil.example", "\\\\evil.example", "/x\\..\\evil", "https://evil.example",
+		"javascript:alert(1)", "/ok//evil.example", " /x", "/\x7f/evil.example", "/\u2028x", "",
+	} {
+		if got := safeNext(next); got != "/" {
+			t.Errorf("safeNext(%q) = %q, want /", next, got)
+		}
+	}
+	for _, next := range []string{"/", "/orgs/acme/settings/organization", "/orgs/acme/settings/organization/members?q=a+b&page=2", "/orgs?lang=it#x"} {
+		if got := safeNext(next); got != next {
+			t.Errorf("safeNext(%q) = %q, want it kept", next, got)
+		}
+	}
+	modeltest.ForEachDB(t, func(t *testing.T, db *gorm.DB) {
+		h := newHarness(t, db)
+		c := h.login("admin@acme.example")
+		// Signed in already: GET /login?next= redirects at once.
+		res := c.get("/login?next=/%09/host/evil")
+		if loc := res.header.Get("Location"); res.status != http.StatusSeeOther || loc != "/" {
+			t.Fatalf("GET /login?next=/%%09/host/evil: %d Location %q", res.status, loc)
+		}
+	})
+}
+
+// TestSpentQuoteIsBoundToItsAction: a quote charged for one member or one
+// address answers its own action again, and refuses any other with a
+// message; nothing is charged or changed twice (issue 15 §5).
+func TestSpentQuoteIsBoundToItsAction(t *testing.T) {
+	modeltest.ForEachDB(t, func(t *testing.T, db *gorm.DB) {
+		h := newHarness(t, db)
+		owner := h.login("owner@bottega.example")
+		hx := []string{"HX-Request", "true"}
+		a := mid(t, db, "member@bottega.example")
+		var other models.Membership
+		if err := db.Joins("JOIN users ON users.id = memberships.user_id").
+			Where("memberships.seat_type_key = ? AND users.email LIKE ? AND users.email <> ?", "chat", "%@bottega.example", "member@bottega.example").
+			Take(&other).Error; err != nil {
+			t.Fatal(err)
+		}
+		b := strconv.FormatInt(other.ID, 10)
+		members := "/orgs/bottega/settings/organization/members/"
+		res := owner.post(members+a+"/seat", url.Values{"from": {"chat"}, "to": {"chat_code"}}, hx...)
+		token := quoteRe.FindStringSubmatch(res.body)[1]
+		if res := owner.post(members+a+"/buy-seat", url.Values{"from": {"chat"}, "to": {"chat_code"}, "quote": {token}}, hx...); res.status != http.StatusOK {
+			t.Fatalf("buy and assign: %d", res.status)
+		}
+		before := invoices(t, db)
+		// The same quote for another member: refused, with a message, nothing changes.
+		res = owner.post(members+b+"/buy-seat", url.Values{"from": {"chat"}, "to": {"chat_code"}, "quote": {token}}, hx...)
+		if res.status != http.StatusUnprocessableEntity || !strings.Contains(res.body, "This review was made for another change") {
+			t.Fatalf("spent quote for another member: %d %s", res.status, res.body)
+		}
+		if strings.Contains(res.body, "assigned") {
+			t.Fatalf("claims an assignment that never happened: %s", res.body)
+		}
+		var after models.Membership
+		db.Take(&after, other.ID)
+		if after.SeatTypeKey == nil || *after.SeatTypeKey != "chat" || invoices(t, db) != before || purchased(t, db, "bottega", "chat_code") != 11 {
+			t.Fatal("the other member or the bill changed")
+		}
+		// The same quote on Billing's Upgrade: refused too.
+		up := owner.post("/orgs/bottega/settings/billing/seats/chat_code/upgrade", url.Values{"quote": {token}, "add": {"1"}}, hx...)
+		if up.status != http.StatusUnprocessableEntity || !strings.Contains(up.body, "This review was made for another change") {
+			t.Fatalf("spent assign quote on Upgrade: %d", up.status)
+		}
+
+		// Buy and invite: the quote offered for one address.
+		base := "/orgs/bottega/settings/organization"
+		res = owner.post(base+"/invite", url.Values{"email": {"first@example.com"}, "role": {"member"}, "seat": {"chat_code"}}, hx...)
+		if res.status != http.StatusConflict {
+			t.Fatalf("invite without a seat: %d", res.status)
+		}
+		token = quoteRe.FindStringSubmatch(res.body)[1]
+		form := url.Values{"email": {"first@example.com"}, "role": {"member"}, "seat": {"chat_code"}, "quote": {token}}
+		if res := owner.post(base+"/invite/buy", form, hx...); res.status != http.StatusOK || !strings.Contains(res.body, "Invitation sent to first@example.com.") {
+			t.Fatalf("buy and invite: %d %s", res.status, res.body)
+		}
+		outbox := modeltest.MustCount(t, db, &models.OutboxMessage{}, "")
+		// Replayed (double click): its own result again, no second email.
+		if res := owner.post(base+"/invite/buy", form, hx...); res.status != http.StatusOK || !strings.Contains(res.body, "Invitation sent to first@example.com.") {
+			t.Fatalf("replayed buy and invite: %d %s", res.status, res.body)
+		}
+		// For another address: refused with a message, nobody invited.
+		form.Set("email", "second@example.com")
+		res = owner.post(base+"/invite/buy", form, hx...)
+		if res.status != http.StatusUnprocessableEntity || !strings.Contains(res.body, "This review was made for another change") || strings.Contains(res.body, "Invitation sent to") {
+			t.Fatalf("spent quote for another address: %d %s", res.status, res.body)
+		}
+		if n := modeltest.MustCount(t, db, &models.OutboxMessage{}, ""); n != outbox {
+			t.Fatalf("%d emails queued, want %d", n, outbox)
+		}
+		if n := modeltest.MustCount(t, db, &models.Invitation{}, "email = ?", "second@example.com"); n != 0 {
+			t.Fatal("invited with a spent quote")
+		}
+		modeltest.CheckSeatInvariant(t, db)
+	})
+}
+
+// TestBillingRefusalsAreVisible: every refused billing change shows its
+// message where the user is looking (issue 15 §7).
+func TestBillingRefusalsAreVisible(t *testing.T) {
+	modeltest.ForEachDB(t, func(t *testing.T, db *gorm.DB) {
+		h := newHarness(t, db)
+		owner := h.login("owner@acme.example")
+		base := "/orgs/acme/settings/billing"
+		for _, hx := range [][]string{nil, {"HX-Request", "true"}} {
+			for _, c := range []struct {
+				path string
+				form url.Values
+				msg  string
+			}{
+				{"/seats/premium/reduction", url.Values{"quantity": {"3"}}, "That seat type does not exist on your plan."},
+				{"/seats/premium/reduction/cancel", nil, "That seat type does not exist on your plan."},
+				{"/seats/premium/upgrade", url.Values{"add": {"1"}, "quote": {"x"}}, "This review is not valid. Review the change again."},
+				{"/extra-usage", url.Values{"enabled": {"on"}, "cap": {"100"}}, "Extra usage applies to seat-based plans only."},
+			} {
+				res := owner.post(base+c.path, c.form, hx...)
+				if res.status != http.StatusUnprocessableEntity || !strings.Contains(res.body, c.msg) {
+					t.Errorf("%s (htmx %v): %d, message %q not shown", c.path, hx != nil, res.status, c.msg)
+				}
+			}
+		}
+	})
+}
+
+// TestAdminsInviteMembersOnly: making someone Admin needs GrantAdmin (SPEC §2),
+// also through an invitation.
+func TestAdminsInviteMembersOnly(t *testing.T) {
+	modeltest.ForEachDB(t, func(t *testing.T, db *gorm.DB) {
+		h := newHarness(t, db)
+		base := "/orgs/acme/settings/organization"
+		admin := h.login("admin@acme.example")
+		res := admin.post(base+"/invite", url.Values{"email": {"new-admin@example.com"}, "role": {"admin"}, "seat": {"enterprise"}}, "HX-Request", "true")
+		if res.status != http.StatusForbidden {
+			t.Fatalf("an Admin invites an Admin: %d", res.status)
+		}
+		if n := modeltest.MustCount(t, db, &models.Invitation{}, ""); n != 0 {
+			t.Fatalf("%d invitations", n)
+		}
+		if form := admin.get(base+"/invite", "HX-Request", "true"); strings.Contains(form.body, `value="admin"`) {
+			t.Fatal("the Admin's invite form offers the Admin role")
+		}
+		owner := h.login("owner@acme.example")
+		if res := owner.post(base+"/invite", url.Values{"email": {"new-admin@example.com"}, "role": {"admin"}, "seat": {"enterprise"}}, "HX-Request", "true"); res.status != http.StatusOK {
+			t.Fatalf("an Owner invites an Admin: %d", res.status)
+		}
+	})
+}
+
+// TestSecureFollowsBaseURL: behind a TLS-terminating proxy the request is
+// plain HTTP, yet the language cookie is Secure and HSTS is sent because the
+// configured base URL is https.
+func TestSecureFollowsBaseURL(t *testing.T) {
+	db := modeltest.Open(t, "sqlite")
+	h := newHarness(t, db)
+	for _, base := range []string{"https://seatdesk.example", "http://127.0.0.1"} {
+		s := newServer(Config{BaseURL: base, SessionKey: []byte("0123456789abcdef0123456789abcdef")}, h.s.Deps)
+		rec := httptest.NewRecorder()
+		s.handler().ServeHTTP(rec, httptest.NewRequest(http.MethodGet, "http://seatdesk.example/login?lang=it", nil))
+		var lang *http.Cookie
+		for _, ck := range rec.Result().Cookies() {
+			if ck.Name == langCookie {
+				lang = ck
+			}
+		}
+		https := strings.HasPrefix(base, "https://")
+		if lang == nil || lang.Secure != https {
+			t.Errorf("%s: language cookie %+v, want Secure=%v", base, lang, https)
+		}
+		if hsts := rec.Header().Get("Strict-Transport-Security") != ""; hsts != https {
+			t.Errorf("%s: HSTS sent = %v, want %v", base, hsts, https)
+		}
+	}
+}
