@@ -87,7 +87,7 @@ func TestInviteLifecycle(t *testing.T) {
 		modeltest.CheckSeatInvariant(t, db)
 
 		// Revoke and expiry free the seat.
-		r2, err := models.Invite(ctx, db, clock, admin, models.InviteInput{Email: "two@example.com", Role: models.RoleAdmin, SeatType: "enterprise", Lang: "en"}, compose)
+		r2, err := models.Invite(ctx, db, clock, admin, models.InviteInput{Email: "two@example.com", Role: models.RoleMember, SeatType: "enterprise", Lang: "en"}, compose)
 		if err != nil {
 			t.Fatal(err)
 		}
