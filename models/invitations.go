@@ -98,7 +98,7 @@ func BuySeatAndInvite(ctx context.Context, db *gorm.DB, clock Clock, actor Actor
 		return InviteResult{}, Purchase{}, err
 	}
 	var out InviteResult
-	p, err := PurchaseSeats(ctx, db, clock, actor, quote, in.SeatType, 1, func(tx *gorm.DB) error {
+	p, err := PurchaseSeats(ctx, db, clock, actor, quote, in.SeatType, 1, PurposeInvite(in.Email), func(tx *gorm.DB) error {
 		var err error
 		out, err = inviteTx(tx, clock, actor, in, compose)
 		return err

@@ -167,7 +167,7 @@ func TestInviteNoSeatAndBuy(t *testing.T) {
 		if n := modeltest.MustCount(t, db, &models.Invitation{}, ""); n != 0 {
 			t.Fatal("a refused invitation was kept")
 		}
-		q, err := models.QuoteSeats(ctx, db, clock, owner, "chat_code", 1)
+		q, err := models.QuoteSeats(ctx, db, clock, owner, "chat_code", 1, models.PurposeInvite(in.Email))
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -84,7 +84,7 @@ func BuySeatAndAssign(ctx context.Context, db *gorm.DB, clock Clock, actor Actor
 		return Purchase{}, err
 	}
 	c.Confirmed = true
-	return PurchaseSeats(ctx, db, clock, actor, token, c.To, 1, func(tx *gorm.DB) error {
+	return PurchaseSeats(ctx, db, clock, actor, token, c.To, 1, PurposeAssign(c.MembershipID), func(tx *gorm.DB) error {
 		return changeSeat(tx, actor, c)
 	})
 }

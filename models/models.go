@@ -187,7 +187,9 @@ type SeatQuote struct {
 	AmountMinor int64     `gorm:"not null"`
 	QuotedOn    time.Time `gorm:"not null"` // the UTC day the amount is valid for
 	CreatedBy   int64     `gorm:"not null"`
-	InvoiceID   *int64    // set once the quote is charged
+	// Purpose is the change the quote was made for (see Purpose).
+	Purpose   string `gorm:"size:400;not null;default:''"`
+	InvoiceID *int64 // set once the quote is charged
 	CreatedAt   time.Time
 }
 

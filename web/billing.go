@@ -68,7 +68,7 @@ func (s *Server) ReviewSeats(w http.ResponseWriter, r *http.Request) error {
 	n, err := formInt(r, "add", 1, models.MaxSeatsPerPurchase, "billing.seats.quantity_range")
 	var q models.Quote
 	if err == nil {
-		q, err = models.QuoteSeats(r.Context(), s.DB, s.Clock, actor, seatType, n)
+		q, err = models.QuoteSeats(r.Context(), s.DB, s.Clock, actor, seatType, n, models.PurposeSeats)
 	}
 	var invalid *models.Invalid
 	if errors.As(err, &invalid) {
@@ -92,7 +92,7 @@ func (s *Server) UpgradeSeats(w http.ResponseWriter, r *http.Request) error {
 	n, err := formInt(r, "add", 1, models.MaxSeatsPerPurchase, "billing.seats.quantity_range")
 	var p models.Purchase
 	if err == nil {
-		p, err = models.PurchaseSeats(r.Context(), s.DB, s.Clock, actor, r.PostFormValue("quote"), seatType, n, nil)
+		p, err = models.PurchaseSeats(r.Context(), s.DB, s.Clock, actor, r.PostFormValue("quote"), seatType, n, models.PurposeSeats, nil)
 	}
 	if err != nil {
 		return s.billingRefused(w, r, err, func(vm *templates.Billing, msg string) {

@@ -69,10 +69,10 @@ func TestSpentQuoteIsBoundToItsAction(t *testing.T) {
 		before := invoices(t, db)
 		// The same quote for another member: refused, with a message, nothing changes.
 		res = owner.post(members+b+"/buy-seat", url.Values{"from": {"chat"}, "to": {"chat_code"}, "quote": {token}}, hx...)
-		if res.status != http.StatusUnprocessableEntity || !strings.Contains(res.body, "This review was made for another change") {
+		if res.status != http.StatusUnprocessableEntity || !strings.Contains(res.body, "This review was made for another change and cannot be used for this one.") {
 			t.Fatalf("spent quote for another member: %d %s", res.status, res.body)
 		}
-		if strings.Contains(res.body, "assigned") {
+		if strings.Contains(res.body, "and assigned it") {
 			t.Fatalf("claims an assignment that never happened: %s", res.body)
 		}
 		var after models.Membership
@@ -82,7 +82,7 @@ func TestSpentQuoteIsBoundToItsAction(t *testing.T) {
 		}
 		// The same quote on Billing's Upgrade: refused too.
 		up := owner.post("/orgs/bottega/settings/billing/seats/chat_code/upgrade", url.Values{"quote": {token}, "add": {"1"}}, hx...)
-		if up.status != http.StatusUnprocessableEntity || !strings.Contains(up.body, "This review was made for another change") {
+		if up.status != http.StatusUnprocessableEntity || !strings.Contains(up.body, "This review was made for another change and cannot be used for this one.") {
 			t.Fatalf("spent assign quote on Upgrade: %d", up.status)
 		}
 
@@ -105,7 +105,7 @@ func TestSpentQuoteIsBoundToItsAction(t *testing.T) {
 		// For another address: refused with a message, nobody invited.
 		form.Set("email", "second@example.com")
 		res = owner.post(base+"/invite/buy", form, hx...)
-		if res.status != http.StatusUnprocessableEntity || !strings.Contains(res.body, "This review was made for another change") || strings.Contains(res.body, "Invitation sent to") {
+		if res.status != http.StatusUnprocessableEntity || !strings.Contains(res.body, "This review was made for another change and cannot be used for this one.") || strings.Contains(res.body, "Invitation sent to") {
 			t.Fatalf("spent quote for another address: %d %s", res.status, res.body)
 		}
 		if n := modeltest.MustCount(t, db, &models.OutboxMessage{}, ""); n != outbox {

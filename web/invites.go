@@ -43,7 +43,12 @@ func (s *Server) Invite(w http.ResponseWriter, r *http.Request) error {
 func (s *Server) BuyAndInvite(w http.ResponseWriter, r *http.Request) error {
 	actor := ActorFrom(r.Context())
 	in := inviteInput(r)
-	res, _, err := models.BuySeatAndInvite(r.Context(), s.DB, s.Clock, actor, r.PostFormValue("quote"), in, s.composer(r))
+	res, p, err := models.BuySeatAndInvite(r.Context(), s.DB, s.Clock, actor, r.PostFormValue("quote"), in, s.composer(r))
+	if err == nil && p.Repeat {
+		// A replay (double click): the first request invited and sent the
+		// email; say so again and send nothing.
+		return s.invitationDone(w, r, nil, "invite.sent", models.NormalizeEmail(in.Email))
+	}
 	return s.inviteAnswer(w, r, in, res, err)
 }
 
@@ -105,7 +110,7 @@ func (s *Server) inviteAnswer(w http.ResponseWriter, r *http.Request, in models.
 		status = http.StatusConflict
 		form.NoSeat = true
 		if memberRights(actor).BuySeats {
-			if q, qerr := models.QuoteSeats(r.Context(), s.DB, s.Clock, actor, noSeat.SeatType, 1); qerr == nil {
+			if q, qerr := models.QuoteSeats(r.Context(), s.DB, s.Clock, actor, noSeat.SeatType, 1, models.PurposeInvite(in.Email)); qerr == nil {
 				form.Quote = reviewVM(q)
 			}
 		}

@@ -12,7 +12,9 @@ import (
 
 // List is every migration, oldest first.
 func List() []*gormigrate.Migration {
-	return []*gormigrate.Migration{initial(), billing(), invitations()}
+	return []*gormigrate.Migration{initial(), billing(), invitations(),
+		// 0004–0009 belong to the seat-core work; keep hardening() last.
+		hardening()}
 }
 
 // Run applies every pending migration.
