@@ -97,7 +97,9 @@ type Purpose string
 const PurposeSeats Purpose = "seats"
 
 // PurposeAssign is buying a seat to assign it to one member.
-func PurposeAssign(membershipID int64) Purpose { return Purpose(fmt.Sprintf("assign:%d", membershipID)) }
+func PurposeAssign(membershipID int64) Purpose {
+	return Purpose(fmt.Sprintf("assign:%d", membershipID))
+}
 
 // PurposeInvite is buying a seat to invite one address.
 func PurposeInvite(email string) Purpose { return Purpose("invite:" + NormalizeEmail(email)) }

@@ -190,7 +190,7 @@ type SeatQuote struct {
 	// Purpose is the change the quote was made for (see Purpose).
 	Purpose   string `gorm:"size:400;not null;default:''"`
 	InvoiceID *int64 // set once the quote is charged
-	CreatedAt   time.Time
+	CreatedAt time.Time
 }
 
 // InvoiceLineKind says what a line charges for.
