@@ -5,7 +5,9 @@ import (
 	"net"
 	"net/http"
 	"net/url"
+	"strconv"
 	"strings"
+	"time"
 	"unicode"
 	"unicode/utf8"
 
@@ -35,12 +37,21 @@ func (s *Server) Login(w http.ResponseWriter, r *http.Request) error {
 		vm.Error = loc.T("auth.login.missing", nil)
 		return s.loginPage(w, r, http.StatusUnprocessableEntity, vm)
 	}
-	user, err := models.Authenticate(r.Context(), s.DB, s.Clock, email, password, clientAddr(r))
+	if len(email) > models.MaxEmailLength {
+		vm.Email = "" // not worth showing back; still counted as an attempt
+	}
+	user, err := models.Authenticate(r.Context(), s.DB, s.Clock, s.Hasher, email, password, clientAddr(r))
 	var throttled *models.Throttled
+	var busy *models.Busy
 	var invalid *models.Invalid
 	switch {
 	case errors.As(err, &throttled):
+		retryAfter(w, throttled.RetryAfterMinutes*60)
 		vm.Error = loc.T("auth.login.throttled", map[string]any{"Minutes": throttled.RetryAfterMinutes})
+		return s.loginPage(w, r, http.StatusTooManyRequests, vm)
+	case errors.As(err, &busy):
+		retryAfter(w, busy.RetryAfterSeconds)
+		vm.Error = loc.T("auth.login.busy", nil)
 		return s.loginPage(w, r, http.StatusTooManyRequests, vm)
 	case errors.As(err, &invalid):
 		vm.Error = loc.Message(invalid.Key, invalid.Args)
@@ -137,6 +148,13 @@ func plainPath(p string) bool {
 		}
 	}
 	return true
+}
+
+// hashWait is how long a sign-in waits for a free hashing slot before 429.
+const hashWait = 2 * time.Second
+
+func retryAfter(w http.ResponseWriter, seconds int) {
+	w.Header().Set("Retry-After", strconv.Itoa(seconds))
 }
 
 func clientAddr(r *http.Request) string {

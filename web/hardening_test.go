@@ -6,6 +6,8 @@ import (
 	"net/url"
 	"strconv"
 	"strings"
+	"sync"
+	"sync/atomic"
 	"testing"
 
 	"gorm.io/gorm"
@@ -193,4 +195,96 @@ func TestSecureFollowsBaseURL(t *testing.T) {
 			t.Errorf("%s: HSTS sent = %v, want %v", base, hsts, https)
 		}
 	}
+}
+
+// TestSignInBurst: 50 parallel sign-ins on one account over HTTP hash at
+// most the account's limit; the others answer 429 with Retry-After and a
+// message; an address longer than any account is refused like a wrong
+// password, and counted (issue 15 §1, §6).
+func TestSignInBurst(t *testing.T) {
+	modeltest.ForEachDB(t, func(t *testing.T, db *gorm.DB) {
+		h := newHarness(t, db)
+		var hashed atomic.Int64
+		h.s.Hasher.OnHash = func() { hashed.Add(1) }
+		var wg sync.WaitGroup
+		var mu sync.Mutex
+		statuses := map[int]int{}
+		for i := range 50 {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				pw := "wrong"
+				if i == 49 {
+					pw = demoPassword
+				}
+				res := h.anon().post("/login", url.Values{"email": {"owner@bottega.example"}, "password": {pw}})
+				if res.status == http.StatusTooManyRequests && (res.header.Get("Retry-After") == "" || !strings.Contains(res.body, "Too many")) {
+					t.Errorf("429 without Retry-After or message: %v", res.header)
+				}
+				mu.Lock()
+				statuses[res.status]++
+				mu.Unlock()
+			}()
+		}
+		wg.Wait()
+		if got := hashed.Load(); got > models.MaxFailuresPerAccount+1 {
+			t.Fatalf("%d passwords hashed for one account (answers %v)", got, statuses)
+		}
+		for status := range statuses {
+			if status != http.StatusTooManyRequests && status != http.StatusUnprocessableEntity && status != http.StatusSeeOther {
+				t.Fatalf("answers %v", statuses)
+			}
+		}
+		t.Logf("50 parallel sign-ins: %d hashed, answers %v", hashed.Load(), statuses)
+
+		// A 400-character address: a wrong credential, counted per address.
+		db.Exec("DELETE FROM login_failures") // the burst came from this address too
+		c := h.anon()
+		for i := range models.MaxFailuresPerAddress + 1 {
+			long := strings.Repeat("a", 390) + strconv.Itoa(i) + "@example.com"
+			res := c.post("/login", url.Values{"email": {long}, "password": {"x"}})
+			want := http.StatusUnprocessableEntity
+			if i == models.MaxFailuresPerAddress {
+				want = http.StatusTooManyRequests
+			}
+			if res.status != want {
+				t.Fatalf("long address, attempt %d: %d", i+1, res.status)
+			}
+		}
+	})
+}
+
+// TestAcceptIsThrottled: POST /invitations/{token} for an address with an
+// account checks its password under the sign-in throttle (issue 15 §2).
+func TestAcceptIsThrottled(t *testing.T) {
+	modeltest.ForEachDB(t, func(t *testing.T, db *gorm.DB) {
+		h, box := withInbox(t, db)
+		var hashed atomic.Int64
+		h.s.Hasher.OnHash = func() { hashed.Add(1) }
+		owner := h.login("owner@acme.example")
+		if res := owner.post("/orgs/acme/settings/organization/invite", url.Values{"email": {"member@bottega.example"}, "role": {"member"}, "unassigned": {"1"}}, "HX-Request", "true"); res.status != http.StatusOK {
+			t.Fatalf("invite: %d", res.status)
+		}
+		token := linkRe.FindStringSubmatch(box.last(t, "member@bottega.example").Body)[1]
+		guest := h.anon()
+		for i := range 12 {
+			res := guest.post("/invitations/"+token, url.Values{"password": {"wrong-" + strconv.Itoa(i)}})
+			want := http.StatusUnprocessableEntity
+			if i >= models.MaxFailuresPerAccount {
+				want = http.StatusTooManyRequests
+			}
+			if res.status != want {
+				t.Fatalf("attempt %d: %d", i+1, res.status)
+			}
+		}
+		if hashed.Load() != int64(models.MaxFailuresPerAccount) {
+			t.Fatalf("%d passwords checked", hashed.Load())
+		}
+		if res := guest.post("/invitations/"+token, url.Values{"password": {demoPassword}}); res.status != http.StatusTooManyRequests || res.header.Get("Retry-After") == "" {
+			t.Fatalf("right password while locked: %d", res.status)
+		}
+		if res := h.anon().post("/login", url.Values{"email": {"member@bottega.example"}, "password": {demoPassword}}); res.status != http.StatusTooManyRequests {
+			t.Fatalf("sign-in while locked: %d", res.status)
+		}
+	})
 }

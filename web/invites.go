@@ -251,7 +251,7 @@ func (s *Server) AcceptForm(w http.ResponseWriter, r *http.Request) error {
 // organization, and signs the new member in.
 func (s *Server) Accept(w http.ResponseWriter, r *http.Request) error {
 	token := r.PathValue("token")
-	user, org, err := models.AcceptInvitation(r.Context(), s.DB, s.Clock, token, r.PostFormValue("name"), r.PostFormValue("password"))
+	user, org, err := models.AcceptInvitation(r.Context(), s.DB, s.Clock, s.Hasher, token, r.PostFormValue("name"), r.PostFormValue("password"), clientAddr(r))
 	var invalid *models.Invalid
 	switch {
 	case err == nil:

@@ -30,6 +30,9 @@ type Deps struct {
 	Catalog *locales.Catalog
 	Static  fs.FS
 	Mailer  mailer.Mailer
+	// Hasher bounds the password hashes computed at once (64 MiB each);
+	// nil gets a pool of models.DefaultHashSlots.
+	Hasher *models.Hasher
 }
 
 // Server holds every dependency of the handlers; it has no mutable state of
@@ -47,6 +50,9 @@ type Server struct {
 func New(cfg Config, deps Deps) http.Handler { return newServer(cfg, deps).handler() }
 
 func newServer(cfg Config, d Deps) *Server {
+	if d.Hasher == nil {
+		d.Hasher = models.NewHasher(models.DefaultHashSlots, hashWait)
+	}
 	return &Server{
 		Deps:     d,
 		sessions: NewSessionStore(d.DB, d.Clock, cfg.SessionKey, isHTTPS(cfg.BaseURL)),

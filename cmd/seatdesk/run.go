@@ -216,7 +216,10 @@ func serve(ctx context.Context, cfg config, log *slog.Logger, stdout io.Writer, 
 		return err
 	}
 	handler := web.New(web.Config{BaseURL: cfg.baseURL, SessionKey: key}, web.Deps{
-		DB: db, Clock: models.SystemClock{}, Log: log, Catalog: catalog, Static: static.Files, Mailer: mail})
+		DB: db, Clock: models.SystemClock{}, Log: log, Catalog: catalog, Static: static.Files, Mailer: mail,
+		// Password hashes (argon2id, 64 MiB each) run two at a time; a sign-in
+		// waits up to 2 s for a slot, then answers 429 with Retry-After.
+		Hasher: models.NewHasher(models.DefaultHashSlots, 2*time.Second)})
 	ln, err := net.Listen("tcp", cfg.addr)
 	if err != nil {
 		return err
