@@ -119,6 +119,10 @@ func secureHeaders(h http.Header, tls bool) {
 func (s *Server) guard(rt Route) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		st := state(r.Context())
+		if err := checkInput(w, r); err != nil {
+			s.fail(w, r, err)
+			return
+		}
 		if rt.Permission != models.Public {
 			user, err := s.currentUser(r)
 			if err != nil {
