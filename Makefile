@@ -5,7 +5,7 @@ BIN := bin/seatdesk
 HTMX := static/vendor/htmx.min.js
 export PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD := 1
 
-.PHONY: run build test e2e bench generate fmt lint check clean
+.PHONY: run build test e2e bench fuzz soak generate fmt lint check clean
 
 run: build ## migrate and seed an embedded SQLite database, then serve
 	./$(BIN) serve -migrate -demo
@@ -36,6 +36,10 @@ bench: $(HTMX) generate ## the 100,000-member figures: members page on PostgreSQ
 	$(GO) test -count=1 -timeout 10m -run '^$$' -bench '^BenchmarkMembersPage$$/^postgres$$' -benchtime 200x ./web/
 	$(GO) test -count=1 -timeout 10m -run '^$$' -bench '^BenchmarkSeatChange$$' -benchtime 1600x ./web/
 	$(GO) test -count=1 -timeout 10m -run '^$$' -bench '^BenchmarkMembersPage$$/^sqlite$$' -benchtime 30x ./web/
+
+FUZZTIME ?= 60s
+fuzz: $(HTMX) generate ## search for server errors over every route's parameters (SQLite, and PostgreSQL with TEST_DATABASE_URL); new finds land in the Go cache, add failing ones to web/testdata/fuzz
+	$(GO) test -count=1 -run '^$$' -fuzz '^FuzzRoutes$$' -fuzztime $(FUZZTIME) -parallel 2 ./web/
 
 fmt:
 	$(GO) tool templ fmt templates
