@@ -55,10 +55,10 @@ func CheckPassword(hash, password string) bool {
 	b64 := base64.RawStdEncoding
 	salt, err1 := b64.DecodeString(parts[4])
 	want, err2 := b64.DecodeString(parts[5])
-	if err1 != nil || err2 != nil {
+	if err1 != nil || err2 != nil || len(want) != argonKeyLen {
 		return false
 	}
-	got := argon2.IDKey([]byte(password), salt, iterations, memory, threads, uint32(len(want)))
+	got := argon2.IDKey([]byte(password), salt, iterations, memory, threads, argonKeyLen)
 	return subtle.ConstantTimeCompare(got, want) == 1
 }
 

@@ -20,7 +20,6 @@ type reqState struct {
 	id     string
 	user   *models.User
 	actor  *models.Actor
-	status int
 }
 
 type stateKey struct{}
@@ -87,6 +86,7 @@ func (s *Server) middleware(next http.Handler) http.Handler {
 // cookie, else Accept-Language.
 func (s *Server) language(w http.ResponseWriter, r *http.Request) string {
 	if q := r.URL.Query().Get("lang"); locales.Supported(q) {
+		// #nosec G124 -- Secure follows the https base URL (also behind a TLS proxy); plain http serves development (make run).
 		http.SetCookie(w, &http.Cookie{Name: langCookie, Value: q, Path: "/", MaxAge: 365 * 24 * 3600,
 			HttpOnly: true, SameSite: http.SameSiteLaxMode, Secure: s.https})
 		return q

@@ -25,6 +25,7 @@ import (
 
 var errUsage = errors.New("usage")
 
+// #nosec G101 -- the usage text shows the shape of an SMTP URL, it holds no credential.
 const usage = `Seatdesk: seat management for Enterprise plans.
 
 Usage:
