@@ -37,6 +37,12 @@ bench: $(HTMX) generate ## the 100,000-member figures: members page on PostgreSQ
 	$(GO) test -count=1 -timeout 10m -run '^$$' -bench '^BenchmarkSeatChange$$' -benchtime 1600x ./web/
 	$(GO) test -count=1 -timeout 10m -run '^$$' -bench '^BenchmarkMembersPage$$/^sqlite$$' -benchtime 30x ./web/
 
+SOAK_REQUESTS ?= 3000
+soak: build ## two real instances on one PostgreSQL, a mix of $(SOAK_REQUESTS) requests, one instance killed mid-run; needs TEST_DATABASE_URL
+	@test -n "$$TEST_DATABASE_URL" || { echo "make soak needs PostgreSQL: set TEST_DATABASE_URL" >&2; exit 1; }
+	SEATDESK_SOAK=1 SEATDESK_BIN=$(CURDIR)/$(BIN) SOAK_REQUESTS=$(SOAK_REQUESTS) \
+		$(GO) test -count=1 -timeout 10m -run '^TestSoak$$' -v ./cmd/seatdesk/
+
 FUZZTIME ?= 60s
 fuzz: $(HTMX) generate ## search for server errors over every route's parameters (SQLite, and PostgreSQL with TEST_DATABASE_URL); new finds land in the Go cache, add failing ones to web/testdata/fuzz
 	$(GO) test -count=1 -run '^$$' -fuzz '^FuzzRoutes$$' -fuzztime $(FUZZTIME) -parallel 2 ./web/
