@@ -17,9 +17,9 @@ import (
 // reqState is what the middleware learns about a request, for handlers and
 // for the request log line.
 type reqState struct {
-	id     string
-	user   *models.User
-	actor  *models.Actor
+	id    string
+	user  *models.User
+	actor *models.Actor
 }
 
 type stateKey struct{}

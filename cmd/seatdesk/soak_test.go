@@ -487,7 +487,7 @@ type anyHostJar struct{ jar http.CookieJar }
 var jarKey = &url.URL{Scheme: "http", Host: "127.0.0.1"}
 
 func (j *anyHostJar) SetCookies(_ *url.URL, cs []*http.Cookie) { j.jar.SetCookies(jarKey, cs) }
-func (j *anyHostJar) Cookies(*url.URL) []*http.Cookie       { return j.jar.Cookies(jarKey) }
+func (j *anyHostJar) Cookies(*url.URL) []*http.Cookie          { return j.jar.Cookies(jarKey) }
 
 // tally counts answers by status (0 = no answer).
 type tally struct {
