@@ -243,8 +243,10 @@ type Setting struct {
 	Value string `gorm:"type:text;not null"`
 }
 
-// LoginFailure is one failed sign-in, counted for rate limiting per account and
-// per client address; kept in the database so that every instance agrees.
+// LoginFailure is one failed sign-in (or one still being checked: the row is
+// written before the hash, see beginAttempt), counted for rate limiting per
+// account and per client address; kept in the database so that every
+// instance agrees.
 type LoginFailure struct {
 	ID        int64     `gorm:"primaryKey"`
 	Scope     string    `gorm:"size:400;not null;index:idx_login_failures_scope_at,priority:1"`
