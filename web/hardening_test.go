@@ -276,6 +276,9 @@ func TestAcceptIsThrottled(t *testing.T) {
 			if res.status != want {
 				t.Fatalf("attempt %d: %d", i+1, res.status)
 			}
+			if want == http.StatusTooManyRequests && !strings.Contains(res.body, `data-testid="accept-error"`) {
+				t.Fatalf("attempt %d: the throttle's message is not on the form", i+1)
+			}
 		}
 		if hashed.Load() != int64(models.MaxFailuresPerAccount) {
 			t.Fatalf("%d passwords checked", hashed.Load())

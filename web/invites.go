@@ -252,8 +252,27 @@ func (s *Server) AcceptForm(w http.ResponseWriter, r *http.Request) error {
 func (s *Server) Accept(w http.ResponseWriter, r *http.Request) error {
 	token := r.PathValue("token")
 	user, org, err := models.AcceptInvitation(r.Context(), s.DB, s.Clock, s.Hasher, token, r.PostFormValue("name"), r.PostFormValue("password"), clientAddr(r))
-	var invalid *models.Invalid
+	var (
+		invalid   *models.Invalid
+		throttled *models.Throttled
+		busy      *models.Busy
+	)
 	switch {
+	case errors.As(err, &throttled), errors.As(err, &busy):
+		// The password check is throttled like a sign-in: say so on the form.
+		vm, verr := s.acceptVM(r)
+		if verr != nil {
+			return verr
+		}
+		loc := locales.From(r.Context())
+		if throttled != nil {
+			retryAfter(w, throttled.RetryAfterMinutes*60)
+			vm.Error = loc.T("auth.login.throttled", map[string]any{"Minutes": throttled.RetryAfterMinutes})
+		} else {
+			retryAfter(w, busy.RetryAfterSeconds)
+			vm.Error = loc.T("auth.login.busy", nil)
+		}
+		return s.acceptPageStatus(w, r, http.StatusTooManyRequests, vm)
 	case err == nil:
 		if err := s.sessions.signIn(w, r, user.ID); err != nil {
 			return err
