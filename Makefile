@@ -30,12 +30,13 @@ test: $(HTMX) generate ## every Go test; on PostgreSQL too when TEST_DATABASE_UR
 e2e: build ## browser tests: the real binary in Debian's Chromium
 	npx playwright test
 
-bench: $(HTMX) generate ## the 100,000-member figures: members page on PostgreSQL (200 requests a variant), seat change at 16 clients on PostgreSQL (1,600 a variant), members page on SQLite (30)
+bench: $(HTMX) generate ## the 100,000-member figures: members page on PostgreSQL (200 requests a variant), seat change at 16 clients on PostgreSQL (1,600 a variant), members page on SQLite (30), SCIM lookups at 100,000 members and 10,000 SCIM creates at 16 clients
 	@test -n "$$TEST_DATABASE_URL" || { echo "make bench needs PostgreSQL: set TEST_DATABASE_URL, e.g." \
 		"TEST_DATABASE_URL='postgres://postgres@127.0.0.1:5432/postgres?sslmode=disable' make bench" >&2; exit 1; }
 	$(GO) test -count=1 -timeout 10m -run '^$$' -bench '^BenchmarkMembersPage$$/^postgres$$' -benchtime 200x ./web/
 	$(GO) test -count=1 -timeout 10m -run '^$$' -bench '^BenchmarkSeatChange$$' -benchtime 1600x ./web/
 	$(GO) test -count=1 -timeout 10m -run '^$$' -bench '^BenchmarkMembersPage$$/^sqlite$$' -benchtime 30x ./web/
+	$(GO) test -count=1 -timeout 15m -run '^$$' -bench '^BenchmarkSCIM$$' -benchtime 1x ./web/
 
 SOAK_REQUESTS ?= 3000
 soak: build ## two real instances on one PostgreSQL, a mix of $(SOAK_REQUESTS) requests, one instance killed mid-run; needs TEST_DATABASE_URL
@@ -43,8 +44,9 @@ soak: build ## two real instances on one PostgreSQL, a mix of $(SOAK_REQUESTS) r
 	SEATDESK_SOAK=1 SEATDESK_BIN=$(CURDIR)/$(BIN) SOAK_REQUESTS=$(SOAK_REQUESTS) \
 		$(GO) test -count=1 -timeout 10m -run '^TestSoak$$' -v ./cmd/seatdesk/
 
-FUZZTIME ?= 60s
-fuzz: $(HTMX) generate ## search for server errors over every route's parameters (SQLite, and PostgreSQL with TEST_DATABASE_URL); new finds land in the Go cache, add failing ones to web/testdata/fuzz
+FUZZTIME ?= 20s
+fuzz: $(HTMX) generate ## the fuzz tests, FUZZTIME each (their corpus in testdata/ also runs in make test): the SCIM filter parser, and every route's form and query parameters (no server error; SQLite, and PostgreSQL with TEST_DATABASE_URL)
+	$(GO) test -run '^$$' -fuzz '^FuzzSCIMFilter$$' -fuzztime $(FUZZTIME) ./models/
 	$(GO) test -count=1 -run '^$$' -fuzz '^FuzzRoutes$$' -fuzztime $(FUZZTIME) -parallel 2 ./web/
 
 fmt:
@@ -57,10 +59,11 @@ fmt:
 STATICCHECK := honnef.co/go/tools/cmd/staticcheck@v0.8.2
 GOSEC := github.com/securego/gosec/v2/cmd/gosec@v2.30.0
 
-lint: generate ## go vet, staticcheck and gosec: zero findings
+lint: generate ## go vet, staticcheck and gosec (zero findings), and the package arrows run one way (models imports no web, templates or net/http; templates no models)
 	$(GO) vet ./...
 	$(GO) run $(STATICCHECK) ./...
 	$(GO) run $(GOSEC) -quiet ./...
+	$(GO) test -count=1 -run '^TestPackageArrows$$' ./cmd/seatdesk/
 
 check: generate ## generated code, formatting and go.mod are current
 	$(GO) mod tidy

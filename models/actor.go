@@ -2,7 +2,6 @@ package models
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"time"
 
@@ -19,15 +18,53 @@ type SystemClock struct{}
 // Now returns the current time in UTC.
 func (SystemClock) Now() time.Time { return time.Now().UTC() }
 
-// Actor is a signed-in user acting inside one organization.
+// ActorKind says who is behind a change: a person signed in, the company's
+// identity provider (a SCIM token, or single sign-on), or Seatdesk itself
+// (renewal, sweeps, operator commands).
+type ActorKind string
+
+const (
+	ActorPerson ActorKind = "person"
+	ActorSCIM   ActorKind = "scim"
+	ActorSSO    ActorKind = "sso"
+	ActorSystem ActorKind = "system"
+)
+
+// Actor is whoever acts inside one organization. Every operation takes one,
+// checks its permissions the same way whatever its kind (policy.go), and
+// names it in the audit event it writes.
 type Actor struct {
-	UserID       int64
+	Kind         ActorKind
+	UserID       int64 // a person, or the person signing in through single sign-on; else 0
 	Name         string
 	Email        string
-	MembershipID int64
-	Role         Role
-	SeatTypeKey  *string // nil = Unassigned
+	MembershipID int64 // a person's membership; else 0
+	Role         Role  // a person's role; other kinds have no role
+	SeatTypeKey  *string
+	TokenID      int64 // the SCIM token; else 0
 	Org          Organization
+}
+
+// SystemActor is Seatdesk itself acting in an organization; what names the
+// job ("renewal", "invitation expiry", "operator").
+func SystemActor(org Organization, what string) Actor {
+	return Actor{Kind: ActorSystem, Name: what, Org: org}
+}
+
+// TokenActor is the identity provider acting through a SCIM token.
+func TokenActor(org Organization, tokenID int64, tokenName string) Actor {
+	return Actor{Kind: ActorSCIM, TokenID: tokenID, Name: tokenName, Org: org}
+}
+
+// SSOActor is a person signing in through single sign-on, provisioned by it.
+func SSOActor(org Organization, user User) Actor {
+	return Actor{Kind: ActorSSO, UserID: user.ID, Name: user.Name, Email: user.Email, Org: org}
+}
+
+// selfActor is a person acting on their own behalf outside any role (accepting
+// an invitation).
+func selfActor(org Organization, user User) Actor {
+	return Actor{Kind: ActorPerson, UserID: user.ID, Name: user.Name, Email: user.Email, Org: org}
 }
 
 // OrgChoice is one organization a user belongs to, for the organization picker.
@@ -41,21 +78,25 @@ type OrgChoice struct {
 // A user who is not a member gets ErrNotFound: nobody learns which
 // organizations exist (R-PERM-3).
 func ActorFor(ctx context.Context, db *gorm.DB, user User, slug string) (Actor, error) {
-	var m Membership
-	err := db.WithContext(ctx).Joins("JOIN organizations ON organizations.id = memberships.org_id").
-		Where("organizations.slug = ? AND memberships.user_id = ? AND memberships.status = ?", slug, user.ID, StatusActive).
-		Take(&m).Error
-	if errors.Is(err, gorm.ErrRecordNotFound) {
-		return Actor{}, ErrNotFound
+	var row struct {
+		Organization `gorm:"embedded"`
+		MemberID     int64
+		MemberRole   Role
+		MemberSeat   *string
 	}
+	err := db.WithContext(ctx).Table("memberships").
+		Select("organizations.*, memberships.id AS member_id, memberships.role AS member_role, memberships.seat_type_key AS member_seat").
+		Joins("JOIN organizations ON organizations.id = memberships.org_id").
+		Where("organizations.slug = ? AND memberships.user_id = ? AND memberships.status = ?", slug, user.ID, StatusActive).
+		Limit(1).Scan(&row).Error
 	if err != nil {
 		return Actor{}, fmt.Errorf("find membership: %w", err)
 	}
-	var org Organization
-	if err := db.WithContext(ctx).Take(&org, m.OrgID).Error; err != nil {
-		return Actor{}, fmt.Errorf("load organization: %w", err)
+	if row.MemberID == 0 {
+		return Actor{}, ErrNotFound
 	}
-	return Actor{UserID: user.ID, Name: user.Name, Email: user.Email, MembershipID: m.ID, Role: m.Role, SeatTypeKey: m.SeatTypeKey, Org: org}, nil
+	return Actor{Kind: ActorPerson, UserID: user.ID, Name: user.Name, Email: user.Email, MembershipID: row.MemberID,
+		Role: row.MemberRole, SeatTypeKey: row.MemberSeat, Org: row.Organization}, nil
 }
 
 // OrgsOf lists the organizations where the user is an active member, by name.

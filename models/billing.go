@@ -9,7 +9,6 @@ import (
 	"time"
 
 	"gorm.io/gorm"
-	"gorm.io/gorm/clause"
 )
 
 // MaxSeatsPerPurchase bounds one purchase; larger orders go through sales.
@@ -21,7 +20,7 @@ const MinEnterpriseSeats = 20
 // Billing is what Organization settings › Billing shows.
 type Billing struct {
 	Org         Organization // as it is now, after any change in this request
-	Pools       []SeatPool
+	Pools       []Allocation
 	Invoices    []Invoice
 	YearlyMinor int64 // total per year at the current allocation
 }
@@ -31,7 +30,7 @@ func LoadBilling(ctx context.Context, db *gorm.DB, actor Actor) (Billing, error)
 	if err := actor.Check(ViewBilling); err != nil {
 		return Billing{}, err
 	}
-	pools, err := SeatPools(ctx, db, actor.Org.ID)
+	pools, err := Allocations(ctx, db, actor.Org.ID)
 	if err != nil {
 		return Billing{}, err
 	}
@@ -113,7 +112,7 @@ func QuoteSeats(ctx context.Context, db *gorm.DB, clock Clock, actor Actor, seat
 	if err := ValidateSeatCount(n); err != nil {
 		return Quote{}, err
 	}
-	pools, err := SeatPools(ctx, db, actor.Org.ID)
+	pools, err := Allocations(ctx, db, actor.Org.ID)
 	if err != nil {
 		return Quote{}, err
 	}
@@ -135,8 +134,8 @@ func QuoteSeats(ctx context.Context, db *gorm.DB, clock Clock, actor Actor, seat
 }
 
 // price computes a quote from the organization's pools at a moment.
-func price(org Organization, pools []SeatPool, now time.Time, seatType string, n int) (Quote, error) {
-	var pool *SeatPool
+func price(org Organization, pools []Allocation, now time.Time, seatType string, n int) (Quote, error) {
+	var pool *Allocation
 	total := 0
 	var yearly int64
 	for i := range pools {
@@ -174,8 +173,9 @@ func price(org Organization, pools []SeatPool, now time.Time, seatType string, n
 
 // Purchase is the outcome of Upgrade.
 type Purchase struct {
-	Invoice Invoice
-	Repeat  bool // the quote had been charged already: nothing new happened
+	Invoice  Invoice
+	Repeat   bool // the quote had been charged already: nothing new happened
+	Admitted int  // members waiting for a seat who got one of those bought
 }
 
 // PurchaseSeats charges a reviewed quote, once (R-SEAT-2, R-SEAT-4): the pool
@@ -221,7 +221,7 @@ func PurchaseSeats(ctx context.Context, db *gorm.DB, clock Clock, actor Actor, t
 		if !Day(now).Equal(Day(quote.QuotedOn)) {
 			return Invalidf("", "billing.quote.expired", nil)
 		}
-		pools, err := SeatPools(ctx, tx, org.ID)
+		pools, err := Allocations(ctx, tx, org.ID)
 		if err != nil {
 			return err
 		}
@@ -229,16 +229,12 @@ func PurchaseSeats(ctx context.Context, db *gorm.DB, clock Clock, actor Actor, t
 		if err != nil {
 			return err
 		}
+		freeBefore := FindAllocation(pools, seatType).Available()
 		if fresh.AmountMinor != quote.AmountMinor || fresh.PriceMinor != quote.PriceMinor {
 			return Invalidf("", "billing.quote.changed", nil)
 		}
-		res := tx.Model(&SeatPool{}).Where("org_id = ? AND seat_type_key = ?", org.ID, seatType).
-			Update("purchased", gorm.Expr("purchased + ?", n))
-		if res.Error != nil {
-			return res.Error
-		}
-		if res.RowsAffected != 1 {
-			return fmt.Errorf("seat pool %s of org %d vanished", seatType, org.ID)
+		if err := addSeats(tx, org.ID, seatType, n); err != nil {
+			return err
 		}
 		inv, err := addInvoice(tx, org, now, InvoiceLine{Kind: LineSeatPurchase, SeatTypeKey: seatType, Quantity: n,
 			UnitPriceMinor: quote.PriceMinor, AmountMinor: quote.AmountMinor, PeriodStart: Day(now), PeriodEnd: org.TermEnd})
@@ -249,40 +245,33 @@ func PurchaseSeats(ctx context.Context, db *gorm.DB, clock Clock, actor Actor, t
 		if err := tx.Model(&quote).Update("invoice_id", inv.ID).Error; err != nil {
 			return err
 		}
-		err = Audit(tx, org.ID, &actor.UserID, "seats.purchased", "seat_pool", inv.ID,
+		err = Audit(tx, actor, "seats.purchased", "seat_pool", inv.ID,
 			map[string]any{"seat_type": seatType, "purchased": fresh.Current},
 			map[string]any{"seat_type": seatType, "purchased": fresh.New, "invoice": inv.Number, "amount_minor": inv.TotalMinor, "currency": inv.Currency})
 		if err != nil {
 			return err
 		}
 		if then != nil {
-			return then(tx)
+			if err := then(tx); err != nil {
+				return err
+			}
 		}
-		return nil
+		// The seats bought and still free go to the members waiting for
+		// them, in arrival order (R-PROV-3); seats that were free before the
+		// purchase are not taken (the swap through Unassigned).
+		after, err := allocations(tx, org.ID)
+		if err != nil {
+			return err
+		}
+		if a := FindAllocation(after, seatType); a != nil {
+			out.Admitted, err = admitWaiting(tx, actor, seatType, min(n, a.Available()-freeBefore))
+		}
+		return err
 	})
 	if err != nil {
 		return Purchase{}, err
 	}
 	return out, nil
-}
-
-// lockOrg takes the organization's row lock for the transaction and returns
-// the row as it is now. Every change to an organization's seats, members or
-// billing takes it first, so that changes of one organization run one after
-// the other and always lock rows in the same order (organization, then
-// memberships, then seat pools): no deadlock, no lost update. On SQLite the
-// transaction already holds the database's write lock (_txlock=immediate).
-func lockOrg(tx *gorm.DB, orgID int64) (Organization, error) {
-	q := tx
-	if tx.Dialector.Name() == "postgres" {
-		q = tx.Clauses(clause.Locking{Strength: "UPDATE"})
-	}
-	var org Organization
-	err := q.Take(&org, orgID).Error
-	if errors.Is(err, gorm.ErrRecordNotFound) {
-		return Organization{}, ErrNotFound
-	}
-	return org, err
 }
 
 // addInvoice records an invoice with one line; the organization's row lock
@@ -325,18 +314,18 @@ func ScheduleReduction(ctx context.Context, db *gorm.DB, actor Actor, seatType s
 		if err != nil {
 			return err
 		}
-		pools, err := SeatPools(ctx, tx, org.ID)
+		pools, err := Allocations(ctx, tx, org.ID)
 		if err != nil {
 			return err
 		}
-		var pool *SeatPool
+		var pool *Allocation
 		total := 0
 		for i := range pools {
 			if pools[i].SeatTypeKey == seatType {
 				pool = &pools[i]
 				continue
 			}
-			total += renewalQuantity(pools[i])
+			total += renewalQuantity(pools[i].SeatPool)
 		}
 		if pool == nil {
 			return Invalidf("seat_type", "billing.seats.unknown_type", nil)
@@ -352,10 +341,10 @@ func ScheduleReduction(ctx context.Context, db *gorm.DB, actor Actor, seatType s
 			next = &quantity
 		}
 		before := pool.RenewalQuantity
-		if err := tx.Model(pool).Update("renewal_quantity", next).Error; err != nil {
+		if err := tx.Model(&pool.SeatPool).Update("renewal_quantity", next).Error; err != nil {
 			return err
 		}
-		return Audit(tx, org.ID, &actor.UserID, "seats.reduction_scheduled", "seat_pool", pool.ID,
+		return Audit(tx, actor, "seats.reduction_scheduled", "seat_pool", pool.ID,
 			map[string]any{"seat_type": seatType, "renewal_quantity": before},
 			map[string]any{"seat_type": seatType, "renewal_quantity": next})
 	})
@@ -385,7 +374,7 @@ func CancelReduction(ctx context.Context, db *gorm.DB, actor Actor, seatType str
 		if err := tx.Model(&pool).Update("renewal_quantity", nil).Error; err != nil {
 			return err
 		}
-		return Audit(tx, actor.Org.ID, &actor.UserID, "seats.reduction_cancelled", "seat_pool", pool.ID,
+		return Audit(tx, actor, "seats.reduction_cancelled", "seat_pool", pool.ID,
 			map[string]any{"seat_type": seatType, "renewal_quantity": scheduled},
 			map[string]any{"seat_type": seatType, "renewal_quantity": nil})
 	})
@@ -419,7 +408,7 @@ func SetCancellation(ctx context.Context, db *gorm.DB, actor Actor, cancel bool)
 		if !cancel {
 			action = "plan.resumed"
 		}
-		return Audit(tx, org.ID, &actor.UserID, action, "organization", org.ID,
+		return Audit(tx, actor, action, "organization", org.ID,
 			map[string]any{"cancel_at_term_end": !cancel}, map[string]any{"cancel_at_term_end": cancel, "term_end": org.TermEnd})
 	})
 }
@@ -453,7 +442,7 @@ func SetExtraUsage(ctx context.Context, db *gorm.DB, actor Actor, on bool, capMi
 		if err != nil {
 			return err
 		}
-		return Audit(tx, org.ID, &actor.UserID, "plan.extra_usage_changed", "organization", org.ID, before,
+		return Audit(tx, actor, "plan.extra_usage_changed", "organization", org.ID, before,
 			map[string]any{"extra_usage": on, "cap_minor": capMinor})
 	})
 }

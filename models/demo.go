@@ -181,11 +181,8 @@ func loadDemoOrg(tx *gorm.DB, o demoOrg, orgIndex int, hash string, start, end t
 	}
 	inv := Invoice{OrgID: org.ID, Number: InvoiceNumber(org.Slug, 1), IssuedAt: start, Currency: o.currency}
 	for _, p := range o.pools {
-		if assigned[p.seatType] > p.purchased {
-			return fmt.Errorf("demo %s oversells %s", o.slug, p.seatType)
-		}
 		pool := SeatPool{OrgID: org.ID, SeatTypeKey: p.seatType, Purchased: p.purchased, Assigned: assigned[p.seatType], PriceMinor: p.priceMinor}
-		if err := tx.Create(&pool).Error; err != nil {
+		if err := createPool(tx, &pool); err != nil {
 			return err
 		}
 		amount := int64(p.purchased) * p.priceMinor * 12
@@ -196,7 +193,7 @@ func loadDemoOrg(tx *gorm.DB, o demoOrg, orgIndex int, hash string, start, end t
 	if err := tx.Create(&inv).Error; err != nil {
 		return err
 	}
-	return Audit(tx, org.ID, nil, "organization.created", "organization", org.ID, nil, map[string]any{"slug": org.Slug, "source": "demo"})
+	return Audit(tx, SystemActor(org, "demo"), "organization.created", "organization", org.ID, nil, map[string]any{"slug": org.Slug, "source": "demo"})
 }
 
 // InvoiceNumber formats the n-th invoice number of an organization.

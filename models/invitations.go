@@ -131,7 +131,7 @@ func inviteTx(tx *gorm.DB, clock Clock, actor Actor, in InviteInput, compose Com
 		return InviteResult{}, err
 	}
 	now := clock.Now().UTC()
-	if err := expireTx(tx, org.ID, now); err != nil {
+	if err := expireTx(tx, org, now); err != nil {
 		return InviteResult{}, err
 	}
 	var n int64
@@ -151,20 +151,15 @@ func inviteTx(tx *gorm.DB, clock Clock, actor Actor, in InviteInput, compose Com
 	}
 	var seat *string
 	if in.SeatType != "" {
-		types, err := seatTypesOf(tx, org.ID)
+		allocs, err := allocations(tx, org.ID)
 		if err != nil {
 			return InviteResult{}, err
 		}
-		if _, ok := types[in.SeatType]; !ok {
+		if FindAllocation(allocs, in.SeatType) == nil {
 			return InviteResult{}, Invalidf("seat_type", "members.seat.unknown_type", nil)
 		}
-		res := tx.Model(&SeatPool{}).Where("org_id = ? AND seat_type_key = ? AND assigned < purchased", org.ID, in.SeatType).
-			Update("assigned", gorm.Expr("assigned + 1"))
-		if res.Error != nil {
-			return InviteResult{}, res.Error
-		}
-		if res.RowsAffected != 1 {
-			return InviteResult{}, &NoSeat{SeatType: in.SeatType}
+		if err := takeSeat(tx, org.ID, in.SeatType); err != nil {
+			return InviteResult{}, err
 		}
 		seat = &in.SeatType
 	}
@@ -184,7 +179,7 @@ func inviteTx(tx *gorm.DB, clock Clock, actor Actor, in InviteInput, compose Com
 	if err != nil {
 		return InviteResult{}, err
 	}
-	err = Audit(tx, org.ID, &actor.UserID, "invitation.sent", "invitation", inv.ID, nil,
+	err = Audit(tx, actor, "invitation.sent", "invitation", inv.ID, nil,
 		map[string]any{"email": email, "role": in.Role, "seat_type": seat, "expires_at": inv.ExpiresAt})
 	return InviteResult{Invitation: inv, Token: token, Mail: msg}, err
 }
@@ -228,7 +223,7 @@ func ResendInvitation(ctx context.Context, db *gorm.DB, clock Clock, actor Actor
 			return err
 		}
 		out = InviteResult{Invitation: inv, Token: token, Mail: msg}
-		return Audit(tx, inv.OrgID, &actor.UserID, "invitation.resent", "invitation", inv.ID, nil,
+		return Audit(tx, actor, "invitation.resent", "invitation", inv.ID, nil,
 			map[string]any{"email": inv.Email, "expires_at": inv.ExpiresAt})
 	})
 	return out, err
@@ -248,7 +243,7 @@ func RevokeInvitation(ctx context.Context, db *gorm.DB, clock Clock, actor Actor
 		if err := closeInvitation(tx, inv, InviteRevoked); err != nil {
 			return err
 		}
-		return Audit(tx, inv.OrgID, &actor.UserID, "invitation.revoked", "invitation", inv.ID,
+		return Audit(tx, actor, "invitation.revoked", "invitation", inv.ID,
 			map[string]any{"email": inv.Email, "status": InvitePending}, map[string]any{"email": inv.Email, "status": InviteRevoked})
 	})
 	return inv, err
@@ -257,14 +252,15 @@ func RevokeInvitation(ctx context.Context, db *gorm.DB, clock Clock, actor Actor
 // pendingInvitation locks the organization, expires what is due and loads a
 // pending invitation of the actor's organization; anything else is ErrNotFound.
 func pendingInvitation(tx *gorm.DB, clock Clock, actor Actor, id int64) (Invitation, error) {
-	if _, err := lockOrg(tx, actor.Org.ID); err != nil {
+	org, err := lockOrg(tx, actor.Org.ID)
+	if err != nil {
 		return Invitation{}, err
 	}
-	if err := expireTx(tx, actor.Org.ID, clock.Now().UTC()); err != nil {
+	if err := expireTx(tx, org, clock.Now().UTC()); err != nil {
 		return Invitation{}, err
 	}
 	var inv Invitation
-	err := tx.Where("id = ? AND org_id = ? AND status = ?", id, actor.Org.ID, InvitePending).Take(&inv).Error
+	err = tx.Where("id = ? AND org_id = ? AND status = ?", id, actor.Org.ID, InvitePending).Take(&inv).Error
 	if errors.Is(err, gorm.ErrRecordNotFound) {
 		return Invitation{}, ErrNotFound
 	}
@@ -287,16 +283,17 @@ func closeInvitation(tx *gorm.DB, inv Invitation, status InvitationStatus) error
 }
 
 // expireTx closes the organization's invitations past their date.
-func expireTx(tx *gorm.DB, orgID int64, now time.Time) error {
+func expireTx(tx *gorm.DB, org Organization, now time.Time) error {
 	var due []Invitation
-	if err := tx.Where("org_id = ? AND status = ? AND expires_at <= ?", orgID, InvitePending, now).Find(&due).Error; err != nil {
+	if err := tx.Where("org_id = ? AND status = ? AND expires_at <= ?", org.ID, InvitePending, now).Find(&due).Error; err != nil {
 		return err
 	}
+	system := SystemActor(org, "invitation expiry")
 	for _, inv := range due {
 		if err := closeInvitation(tx, inv, InviteExpired); err != nil {
 			return err
 		}
-		if err := Audit(tx, orgID, nil, "invitation.expired", "invitation", inv.ID,
+		if err := Audit(tx, system, "invitation.expired", "invitation", inv.ID,
 			map[string]any{"email": inv.Email, "status": InvitePending}, map[string]any{"email": inv.Email, "status": InviteExpired}); err != nil {
 			return err
 		}
@@ -321,10 +318,11 @@ func ExpireInvitations(ctx context.Context, db *gorm.DB, clock Clock, only ...in
 	}
 	for _, id := range orgIDs {
 		err := db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
-			if _, err := lockOrg(tx, id); err != nil {
+			org, err := lockOrg(tx, id)
+			if err != nil {
 				return err
 			}
-			return expireTx(tx, id, now)
+			return expireTx(tx, org, now)
 		})
 		if err != nil {
 			return err
@@ -355,22 +353,6 @@ func PendingInvitations(ctx context.Context, db *gorm.DB, clock Clock, actor Act
 		Where("invitations.org_id = ? AND invitations.status = ? AND invitations.expires_at > ?", actor.Org.ID, InvitePending, clock.Now().UTC()).
 		Order("invitations.id DESC").Limit(500).Scan(&rows).Error
 	return rows, err
-}
-
-// ReservedSeats counts the seats held by pending invitations, per seat type.
-func ReservedSeats(ctx context.Context, db *gorm.DB, orgID int64) (map[string]int, error) {
-	var rows []struct {
-		SeatTypeKey string
-		N           int
-	}
-	err := db.WithContext(ctx).Model(&Invitation{}).Select("seat_type_key, COUNT(*) AS n").
-		Where("org_id = ? AND status = ? AND seat_type_key IS NOT NULL", orgID, InvitePending).
-		Group("seat_type_key").Scan(&rows).Error
-	out := map[string]int{}
-	for _, r := range rows {
-		out[r.SeatTypeKey] = r.N
-	}
-	return out, err
 }
 
 // InvitationState is what the invitation link shows.
@@ -436,7 +418,7 @@ func AcceptInvitation(ctx context.Context, db *gorm.DB, clock Clock, h *Hasher, 
 			return err
 		}
 		now := clock.Now().UTC()
-		if err := expireTx(tx, inv.OrgID, now); err != nil {
+		if err := expireTx(tx, org, now); err != nil {
 			return err
 		}
 		if err := tx.Take(&inv, inv.ID).Error; err != nil {
@@ -487,7 +469,7 @@ func AcceptInvitation(ctx context.Context, db *gorm.DB, clock Clock, h *Hasher, 
 		if err := tx.Create(&m).Error; err != nil {
 			return err
 		}
-		return Audit(tx, inv.OrgID, &user.ID, "invitation.accepted", "membership", m.ID,
+		return Audit(tx, selfActor(org, user), "invitation.accepted", "membership", m.ID,
 			map[string]any{"invitation": inv.ID}, map[string]any{"member": user.Email, "role": inv.Role, "seat_type": inv.SeatTypeKey})
 	})
 	return user, org, err

@@ -3,7 +3,6 @@ package models
 import (
 	"context"
 	"errors"
-	"fmt"
 
 	"gorm.io/gorm"
 )
@@ -64,98 +63,107 @@ func MemberByID(ctx context.Context, db *gorm.DB, actor Actor, id int64) (Member
 	return row, err
 }
 
+// rowOf is a loaded membership as a members-table row.
+func rowOf(m Membership) MemberRow {
+	return MemberRow{ID: m.ID, Name: m.User.Name, Email: m.User.Email, Role: m.Role, SeatTypeKey: m.SeatTypeKey,
+		Status: m.Status, Source: m.Source, CreatedAt: m.CreatedAt}
+}
+
+// MemberResult is a member as a change left them, and the organization's
+// allocation read in the same transaction: what the page shows next, with no
+// read after the commit.
+type MemberResult struct {
+	Member      MemberRow
+	Allocations []Allocation
+}
+
+// memberResult reads the allocation after a change, inside its transaction.
+func memberResult(tx *gorm.DB, m Membership) (MemberResult, error) {
+	allocs, err := allocations(tx, m.OrgID)
+	return MemberResult{Member: rowOf(m), Allocations: allocs}, err
+}
+
 // ChangeSeat moves a member to another seat type or to Unassigned, or back
 // (R-SEAT-7, R-SEAT-8): one transaction with guarded counters, so that no
-// interleaving oversells a type.
-func ChangeSeat(ctx context.Context, db *gorm.DB, actor Actor, c SeatChange) error {
+// interleaving oversells a type. A waiting member given a seat is admitted.
+func ChangeSeat(ctx context.Context, db *gorm.DB, actor Actor, c SeatChange) (MemberResult, error) {
 	if err := actor.Check(AssignSeats); err != nil {
-		return err
+		return MemberResult{}, err
 	}
-	return db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
-		return changeSeat(tx, actor, c)
+	var out MemberResult
+	err := db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		var err error
+		out, err = changeSeat(tx, actor, c)
+		return err
 	})
+	return out, err
 }
 
 // BuySeatAndAssign is the Owner's answer to NoSeat: one confirmation buys one
 // seat of the type (the reviewed quote, charged once) and assigns it, in one
 // transaction.
-func BuySeatAndAssign(ctx context.Context, db *gorm.DB, clock Clock, actor Actor, token string, c SeatChange) (Purchase, error) {
+func BuySeatAndAssign(ctx context.Context, db *gorm.DB, clock Clock, actor Actor, token string, c SeatChange) (Purchase, MemberResult, error) {
 	if err := actor.Check(AssignSeats); err != nil {
-		return Purchase{}, err
+		return Purchase{}, MemberResult{}, err
 	}
 	c.Confirmed = true
-	return PurchaseSeats(ctx, db, clock, actor, token, c.To, 1, PurposeAssign(c.MembershipID), func(tx *gorm.DB) error {
-		return changeSeat(tx, actor, c)
+	var out MemberResult
+	p, err := PurchaseSeats(ctx, db, clock, actor, token, c.To, 1, PurposeAssign(c.MembershipID), func(tx *gorm.DB) error {
+		var err error
+		out, err = changeSeat(tx, actor, c)
+		return err
 	})
+	return p, out, err
 }
 
-func changeSeat(tx *gorm.DB, actor Actor, c SeatChange) error {
+func changeSeat(tx *gorm.DB, actor Actor, c SeatChange) (MemberResult, error) {
 	m, err := lockedMember(tx, actor, c.MembershipID)
 	if err != nil {
-		return err
+		return MemberResult{}, err
 	}
-	current := ""
-	if m.SeatTypeKey != nil {
-		current = *m.SeatTypeKey
-	}
+	current := seatOf(m.SeatTypeKey)
 	if current != c.From {
-		return &Stale{Name: m.User.Name, Current: current}
+		return MemberResult{}, &Stale{Name: m.User.Name, Current: current}
+	}
+	allocs, err := allocations(tx, actor.Org.ID)
+	if err != nil {
+		return MemberResult{}, err
 	}
 	if c.To == current {
-		return nil
+		return MemberResult{Member: rowOf(m), Allocations: allocs}, nil
 	}
-	types, err := seatTypesOf(tx, actor.Org.ID)
+	act := ActSetSeat
+	if c.To == "" {
+		act = ActUnassign
+	} else if FindAllocation(allocs, c.To) == nil {
+		return MemberResult{}, Invalidf("seat_type", "members.seat.unknown_type", nil)
+	}
+	if err := MemberRule(actor, TargetOf(m), act); err != nil {
+		return MemberResult{}, err
+	}
+	if loss := lossOf(allocs, current, c.To); loss != LossNone && !c.Confirmed {
+		return MemberResult{}, &NeedsConfirmation{Loss: loss}
+	}
+	before := map[string]any{"member": m.User.Email, "seat_type": nullable(current), "status": m.Status}
+	if err := placeMember(tx, &m, c.To); err != nil {
+		return MemberResult{}, err
+	}
+	err = Audit(tx, actor, "member.seat_changed", "membership", m.ID, before,
+		map[string]any{"member": m.User.Email, "seat_type": nullable(c.To), "status": m.Status})
 	if err != nil {
-		return err
+		return MemberResult{}, err
 	}
-	if c.To != "" {
-		if _, ok := types[c.To]; !ok {
-			return Invalidf("seat_type", "members.seat.unknown_type", nil)
+	// The allocation after the change, without reading it again: one seat
+	// moved from current to c.To.
+	for i := range allocs {
+		switch allocs[i].SeatTypeKey {
+		case c.To:
+			allocs[i].Assigned++
+		case current:
+			allocs[i].Assigned--
 		}
 	}
-	if m.Role == RolePrimaryOwner && c.To == "" {
-		return Invalidf("seat_type", "members.seat.primary_owner", nil)
-	}
-	if loss := lossOf(types, current, c.To); loss != LossNone && !c.Confirmed {
-		return &NeedsConfirmation{Loss: loss}
-	}
-	// The membership moves only from the state the form showed…
-	q := tx.Model(&Membership{}).Where("id = ? AND org_id = ?", m.ID, actor.Org.ID)
-	if current == "" {
-		q = q.Where("seat_type_key IS NULL")
-	} else {
-		q = q.Where("seat_type_key = ?", current)
-	}
-	var to *string
-	if c.To != "" {
-		to = &c.To
-	}
-	res := q.Update("seat_type_key", to)
-	if res.Error != nil {
-		return res.Error
-	}
-	if res.RowsAffected != 1 {
-		return &Stale{Name: m.User.Name, Current: current}
-	}
-	// …and takes a seat only if one is free.
-	if c.To != "" {
-		res := tx.Model(&SeatPool{}).Where("org_id = ? AND seat_type_key = ? AND assigned < purchased", actor.Org.ID, c.To).
-			Update("assigned", gorm.Expr("assigned + 1"))
-		if res.Error != nil {
-			return res.Error
-		}
-		if res.RowsAffected != 1 {
-			return &NoSeat{SeatType: c.To}
-		}
-	}
-	if current != "" {
-		if err := releaseSeat(tx, actor.Org.ID, current); err != nil {
-			return err
-		}
-	}
-	return Audit(tx, actor.Org.ID, &actor.UserID, "member.seat_changed", "membership", m.ID,
-		map[string]any{"member": m.User.Email, "seat_type": nullable(current)},
-		map[string]any{"member": m.User.Email, "seat_type": nullable(c.To)})
+	return MemberResult{Member: rowOf(m), Allocations: allocs}, nil
 }
 
 // lockedMember takes the organization's lock and loads one of its members
@@ -172,18 +180,6 @@ func lockedMember(tx *gorm.DB, actor Actor, id int64) (Membership, error) {
 	return m, err
 }
 
-func releaseSeat(tx *gorm.DB, orgID int64, seatType string) error {
-	res := tx.Model(&SeatPool{}).Where("org_id = ? AND seat_type_key = ? AND assigned > 0", orgID, seatType).
-		Update("assigned", gorm.Expr("assigned - 1"))
-	if res.Error != nil {
-		return res.Error
-	}
-	if res.RowsAffected != 1 {
-		return fmt.Errorf("seat pool %s of org %d: nothing to release", seatType, orgID)
-	}
-	return nil
-}
-
 func nullable(s string) any {
 	if s == "" {
 		return nil
@@ -191,34 +187,22 @@ func nullable(s string) any {
 	return s
 }
 
-// seatTypesOf returns the organization's seat types by key.
-func seatTypesOf(tx *gorm.DB, orgID int64) (map[string]SeatType, error) {
-	var types []SeatType
-	err := tx.Table("seat_types").Joins("JOIN seat_pools ON seat_pools.seat_type_key = seat_types.key").
-		Where("seat_pools.org_id = ?", orgID).Select("seat_types.*").Find(&types).Error
-	if err != nil {
-		return nil, err
-	}
-	out := make(map[string]SeatType, len(types))
-	for _, t := range types {
-		out[t.Key] = t
-	}
-	return out, nil
-}
-
 // lossOf says what moving from one seat type to another loses.
-func lossOf(types map[string]SeatType, from, to string) Loss {
+func lossOf(allocs []Allocation, from, to string) Loss {
 	if from == "" {
 		return LossNone
 	}
 	if to == "" {
 		return LossAccess
 	}
-	f, t := types[from], types[to]
+	f, t := FindAllocation(allocs, from), FindAllocation(allocs, to)
+	if f == nil || t == nil {
+		return LossNone
+	}
 	switch {
-	case f.ClaudeCode && !t.ClaudeCode:
+	case f.SeatType.ClaudeCode && !t.SeatType.ClaudeCode:
 		return LossClaudeCode
-	case f.HigherLimits && !t.HigherLimits:
+	case f.SeatType.HigherLimits && !t.SeatType.HigherLimits:
 		return LossHigherLimits
 	}
 	return LossNone
@@ -228,90 +212,103 @@ func lossOf(types map[string]SeatType, from, to string) Loss {
 // their seat becomes available, every session of theirs ends at once, the
 // allocation and the bill do not change. The Primary Owner cannot be removed,
 // and nobody removes someone above their own role.
-func RemoveMember(ctx context.Context, db *gorm.DB, actor Actor, membershipID int64) (string, error) {
+func RemoveMember(ctx context.Context, db *gorm.DB, actor Actor, membershipID int64) (MemberResult, error) {
 	if err := actor.Check(ManageMembers); err != nil {
-		return "", err
+		return MemberResult{}, err
 	}
-	var name string
+	var out MemberResult
 	err := db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
 		m, err := lockedMember(tx, actor, membershipID)
 		if err != nil {
 			return err
 		}
-		name = m.User.Name
-		if m.Role == RolePrimaryOwner {
-			return Invalidf("", "members.remove.primary_owner", nil)
-		}
-		if m.ID == actor.MembershipID {
-			return Invalidf("", "members.remove.self", nil)
-		}
-		if m.Role.Rank() > actor.Role.Rank() {
-			return &Forbidden{Permission: GrantOwner, Need: RoleOwner}
-		}
-		res := tx.Where("id = ? AND org_id = ?", m.ID, actor.Org.ID).Delete(&Membership{})
-		if res.Error != nil {
-			return res.Error
-		}
-		if res.RowsAffected != 1 {
-			return ErrNotFound // removed meanwhile
-		}
-		if m.SeatTypeKey != nil {
-			if err := releaseSeat(tx, actor.Org.ID, *m.SeatTypeKey); err != nil {
-				return err
-			}
-		}
-		if err := RevokeSessions(tx, m.UserID); err != nil {
+		if err := MemberRule(actor, TargetOf(m), ActRemove); err != nil {
 			return err
 		}
-		return Audit(tx, actor.Org.ID, &actor.UserID, "member.removed", "membership", m.ID,
-			map[string]any{"member": m.User.Email, "role": m.Role, "seat_type": m.SeatTypeKey}, nil)
+		if err := removeMember(tx, actor, m); err != nil {
+			return err
+		}
+		out, err = memberResult(tx, m)
+		return err
 	})
-	return name, err
+	return out, err
+}
+
+// removeMember deletes a locked member, frees their seat and ends their
+// sessions, audited.
+func removeMember(tx *gorm.DB, actor Actor, m Membership) error {
+	res := tx.Where("id = ? AND org_id = ?", m.ID, m.OrgID).Delete(&Membership{})
+	if res.Error != nil {
+		return res.Error
+	}
+	if res.RowsAffected != 1 {
+		return ErrNotFound // removed meanwhile
+	}
+	if m.SeatTypeKey != nil {
+		if err := releaseSeat(tx, m.OrgID, *m.SeatTypeKey); err != nil {
+			return err
+		}
+	}
+	if err := tx.Where("membership_id = ?", m.ID).Delete(&GroupMember{}).Error; err != nil {
+		return err
+	}
+	if err := RevokeSessions(tx, m.UserID); err != nil {
+		return err
+	}
+	return Audit(tx, actor, "member.removed", "membership", m.ID,
+		map[string]any{"member": m.User.Email, "role": m.Role, "seat_type": m.SeatTypeKey, "status": m.Status}, nil)
 }
 
 // ChangeRole makes a member Member, Admin or Owner (SPEC §2). Primary
-// ownership moves only by TransferOwnership.
-func ChangeRole(ctx context.Context, db *gorm.DB, actor Actor, membershipID int64, from, to Role) error {
-	switch to {
-	case RoleMember, RoleAdmin:
-		if err := actor.Check(GrantAdmin); err != nil {
-			return err
-		}
-	case RoleOwner:
-		if err := actor.Check(GrantOwner); err != nil {
-			return err
-		}
-	default:
-		return Invalidf("role", "members.role.unknown", nil)
+// ownership moves only by TransferOwnership; nobody changes their own role.
+func ChangeRole(ctx context.Context, db *gorm.DB, actor Actor, membershipID int64, from, to Role) (MemberResult, error) {
+	act, ok := RoleAction(to)
+	if !ok {
+		return MemberResult{}, Invalidf("role", "members.role.unknown", nil)
 	}
-	return db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+	need := GrantAdmin
+	if to == RoleOwner {
+		need = GrantOwner
+	}
+	if err := actor.Check(need); err != nil {
+		return MemberResult{}, err
+	}
+	var out MemberResult
+	err := db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
 		m, err := lockedMember(tx, actor, membershipID)
 		if err != nil {
 			return err
 		}
-		if m.Role == RolePrimaryOwner {
-			return Invalidf("role", "members.role.primary_owner", nil)
+		if err := MemberRule(actor, TargetOf(m), act); err != nil {
+			return err
 		}
 		if m.Role != from {
 			return &Stale{Name: m.User.Name}
 		}
-		if m.Role == to {
-			return nil
+		if m.Role != to {
+			res := tx.Model(&Membership{}).Where("id = ? AND role = ?", m.ID, from).Update("role", to)
+			if res.Error != nil {
+				return res.Error
+			}
+			if res.RowsAffected != 1 {
+				return &Stale{Name: m.User.Name}
+			}
+			m.Role = to
+			err := Audit(tx, actor, "member.role_changed", "membership", m.ID,
+				map[string]any{"member": m.User.Email, "role": from}, map[string]any{"member": m.User.Email, "role": to})
+			if err != nil {
+				return err
+			}
 		}
-		res := tx.Model(&Membership{}).Where("id = ? AND role = ?", m.ID, from).Update("role", to)
-		if res.Error != nil {
-			return res.Error
-		}
-		if res.RowsAffected != 1 {
-			return &Stale{Name: m.User.Name}
-		}
-		return Audit(tx, actor.Org.ID, &actor.UserID, "member.role_changed", "membership", m.ID,
-			map[string]any{"member": m.User.Email, "role": from}, map[string]any{"member": m.User.Email, "role": to})
+		out, err = memberResult(tx, m)
+		return err
 	})
+	return out, err
 }
 
 // TransferPrimaryOwnership makes another member the Primary Owner; the current one
-// becomes an Owner (R-PERM-1). Only the Primary Owner may do it.
+// becomes an Owner (R-PERM-1). Only the Primary Owner may do it, and only to
+// an active member holding a seat (the Primary Owner always holds one).
 func TransferPrimaryOwnership(ctx context.Context, db *gorm.DB, actor Actor, membershipID int64) error {
 	if err := actor.Check(TransferOwnership); err != nil {
 		return err
@@ -321,11 +318,8 @@ func TransferPrimaryOwnership(ctx context.Context, db *gorm.DB, actor Actor, mem
 		if err != nil {
 			return err
 		}
-		if m.ID == actor.MembershipID {
-			return nil
-		}
-		if m.Status != StatusActive {
-			return Invalidf("", "members.transfer.not_active", nil)
+		if err := MemberRule(actor, TargetOf(m), ActMakePrimary); err != nil {
+			return err
 		}
 		res := tx.Model(&Membership{}).Where("id = ? AND org_id = ? AND role = ?", actor.MembershipID, actor.Org.ID, RolePrimaryOwner).
 			Update("role", RoleOwner)
@@ -338,7 +332,7 @@ func TransferPrimaryOwnership(ctx context.Context, db *gorm.DB, actor Actor, mem
 		if err := tx.Model(&Membership{}).Where("id = ?", m.ID).Update("role", RolePrimaryOwner).Error; err != nil {
 			return err
 		}
-		return Audit(tx, actor.Org.ID, &actor.UserID, "organization.ownership_transferred", "membership", m.ID,
+		return Audit(tx, actor, "organization.ownership_transferred", "membership", m.ID,
 			map[string]any{"primary_owner": actor.Email}, map[string]any{"primary_owner": m.User.Email})
 	})
 }

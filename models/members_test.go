@@ -45,23 +45,23 @@ func TestSeedSwap(t *testing.T) {
 
 		// Directly: no Chat + Claude Code seat is free.
 		var noSeat *models.NoSeat
-		if err := models.ChangeSeat(ctx, db, admin, models.SeatChange{MembershipID: b, From: "chat", To: "chat_code"}); !errors.As(err, &noSeat) {
+		if _, err := models.ChangeSeat(ctx, db, admin, models.SeatChange{MembershipID: b, From: "chat", To: "chat_code"}); !errors.As(err, &noSeat) {
 			t.Fatalf("B to chat_code while full: %v", err)
 		}
 		// 1. A → Unassigned: asks to confirm (A loses access), then frees a seat.
 		var confirm *models.NeedsConfirmation
-		if err := models.ChangeSeat(ctx, db, admin, models.SeatChange{MembershipID: a, From: "chat_code", To: ""}); !errors.As(err, &confirm) || confirm.Loss != models.LossAccess {
+		if _, err := models.ChangeSeat(ctx, db, admin, models.SeatChange{MembershipID: a, From: "chat_code", To: ""}); !errors.As(err, &confirm) || confirm.Loss != models.LossAccess {
 			t.Fatalf("unconfirmed unassign: %v", err)
 		}
-		if err := models.ChangeSeat(ctx, db, admin, models.SeatChange{MembershipID: a, From: "chat_code", To: "", Confirmed: true}); err != nil {
+		if _, err := models.ChangeSeat(ctx, db, admin, models.SeatChange{MembershipID: a, From: "chat_code", To: "", Confirmed: true}); err != nil {
 			t.Fatal(err)
 		}
 		// 2. B → Chat + Claude Code.
-		if err := models.ChangeSeat(ctx, db, admin, models.SeatChange{MembershipID: b, From: "chat", To: "chat_code"}); err != nil {
+		if _, err := models.ChangeSeat(ctx, db, admin, models.SeatChange{MembershipID: b, From: "chat", To: "chat_code"}); err != nil {
 			t.Fatal(err)
 		}
 		// 3. A → Chat.
-		if err := models.ChangeSeat(ctx, db, admin, models.SeatChange{MembershipID: a, From: "", To: "chat"}); err != nil {
+		if _, err := models.ChangeSeat(ctx, db, admin, models.SeatChange{MembershipID: a, From: "", To: "chat"}); err != nil {
 			t.Fatal(err)
 		}
 		if seatOf(t, db, a) != "chat" || seatOf(t, db, b) != "chat_code" {
@@ -80,7 +80,7 @@ func TestSeedSwap(t *testing.T) {
 			t.Fatalf("%d audit events", n)
 		}
 		// Moving down Chat + Claude Code → Chat says that Claude Code is lost.
-		if err := models.ChangeSeat(ctx, db, admin, models.SeatChange{MembershipID: b, From: "chat_code", To: "chat"}); !errors.As(err, &confirm) || confirm.Loss != models.LossClaudeCode {
+		if _, err := models.ChangeSeat(ctx, db, admin, models.SeatChange{MembershipID: b, From: "chat_code", To: "chat"}); !errors.As(err, &confirm) || confirm.Loss != models.LossClaudeCode {
 			t.Fatalf("down without confirmation: %v", err)
 		}
 		modeltest.CheckSeatInvariant(t, db)
@@ -94,23 +94,23 @@ func TestChangeSeatRefusals(t *testing.T) {
 		admin := actor(t, db, "admin@acme.example", "acme")
 		mia := memberID(t, db, "member@acme.example", "acme")
 		var stale *models.Stale
-		if err := models.ChangeSeat(ctx, db, admin, models.SeatChange{MembershipID: mia, From: "", To: "enterprise"}); !errors.As(err, &stale) || stale.Current != "enterprise" {
+		if _, err := models.ChangeSeat(ctx, db, admin, models.SeatChange{MembershipID: mia, From: "", To: "enterprise"}); !errors.As(err, &stale) || stale.Current != "enterprise" {
 			t.Fatalf("stale form: %v", err)
 		}
-		if err := models.ChangeSeat(ctx, db, admin, models.SeatChange{MembershipID: mia, From: "enterprise", To: "chat_code", Confirmed: true}); invalidKey(err) != "members.seat.unknown_type" {
+		if _, err := models.ChangeSeat(ctx, db, admin, models.SeatChange{MembershipID: mia, From: "enterprise", To: "chat_code", Confirmed: true}); invalidKey(err) != "members.seat.unknown_type" {
 			t.Fatalf("a type of another plan: %v", err)
 		}
 		other := memberID(t, db, "member@bottega.example", "bottega")
-		if err := models.ChangeSeat(ctx, db, admin, models.SeatChange{MembershipID: other, From: "chat", To: ""}); !errors.Is(err, models.ErrNotFound) {
+		if _, err := models.ChangeSeat(ctx, db, admin, models.SeatChange{MembershipID: other, From: "chat", To: ""}); !errors.Is(err, models.ErrNotFound) {
 			t.Fatalf("another organization's member: %v", err)
 		}
 		primary := memberID(t, db, "primary@acme.example", "acme")
-		if err := models.ChangeSeat(ctx, db, admin, models.SeatChange{MembershipID: primary, From: "enterprise", To: "", Confirmed: true}); invalidKey(err) != "members.seat.primary_owner" {
+		if _, err := models.ChangeSeat(ctx, db, admin, models.SeatChange{MembershipID: primary, From: "enterprise", To: "", Confirmed: true}); invalidKey(err) != "members.seat.primary_owner" {
 			t.Fatalf("unassign the Primary Owner: %v", err)
 		}
 		member := actor(t, db, "member@acme.example", "acme")
 		var forbidden *models.Forbidden
-		if err := models.ChangeSeat(ctx, db, member, models.SeatChange{MembershipID: mia, From: "enterprise", To: "", Confirmed: true}); !errors.As(err, &forbidden) || forbidden.Need != models.RoleAdmin {
+		if _, err := models.ChangeSeat(ctx, db, member, models.SeatChange{MembershipID: mia, From: "enterprise", To: "", Confirmed: true}); !errors.As(err, &forbidden) || forbidden.Need != models.RoleAdmin {
 			t.Fatalf("a Member: %v", err)
 		}
 		if p := pool(t, db, "acme", "enterprise"); p.Assigned != 21 {
@@ -130,7 +130,7 @@ func TestBuySeatAndAssign(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		p, err := models.BuySeatAndAssign(ctx, db, clock, owner, q.Token, models.SeatChange{MembershipID: b, From: "chat", To: "chat_code"})
+		p, _, err := models.BuySeatAndAssign(ctx, db, clock, owner, q.Token, models.SeatChange{MembershipID: b, From: "chat", To: "chat_code"})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -141,12 +141,12 @@ func TestBuySeatAndAssign(t *testing.T) {
 			t.Fatalf("chat_code = %+v", pl)
 		}
 		// The same confirmation again: nothing more.
-		if p, err := models.BuySeatAndAssign(ctx, db, clock, owner, q.Token, models.SeatChange{MembershipID: b, From: "chat", To: "chat_code"}); err != nil || !p.Repeat {
+		if p, _, err := models.BuySeatAndAssign(ctx, db, clock, owner, q.Token, models.SeatChange{MembershipID: b, From: "chat", To: "chat_code"}); err != nil || !p.Repeat {
 			t.Fatalf("repeat: %v %+v", err, p)
 		}
 		// The spent quote for another member, or on Billing: refused, nothing changes.
 		other := memberID(t, db, "admin@bottega.example", "bottega")
-		if _, err := models.BuySeatAndAssign(ctx, db, clock, owner, q.Token, models.SeatChange{MembershipID: other, From: "chat_code", To: "chat_code"}); invalidKey(err) != "billing.quote.other_change" {
+		if _, _, err := models.BuySeatAndAssign(ctx, db, clock, owner, q.Token, models.SeatChange{MembershipID: other, From: "chat_code", To: "chat_code"}); invalidKey(err) != "billing.quote.other_change" {
 			t.Fatalf("spent quote for another member: %v", err)
 		}
 		if _, err := models.PurchaseSeats(ctx, db, clock, owner, q.Token, "chat_code", 1, models.PurposeSeats, nil); invalidKey(err) != "billing.quote.other_change" {
@@ -155,7 +155,7 @@ func TestBuySeatAndAssign(t *testing.T) {
 		// A stale member rolls the purchase back.
 		q2, _ := models.QuoteSeats(ctx, db, clock, owner, "chat_code", 1, models.PurposeAssign(b))
 		var stale *models.Stale
-		if _, err := models.BuySeatAndAssign(ctx, db, clock, owner, q2.Token, models.SeatChange{MembershipID: b, From: "chat", To: "chat_code"}); !errors.As(err, &stale) {
+		if _, _, err := models.BuySeatAndAssign(ctx, db, clock, owner, q2.Token, models.SeatChange{MembershipID: b, From: "chat", To: "chat_code"}); !errors.As(err, &stale) {
 			t.Fatalf("stale: %v", err)
 		}
 		if pl := pool(t, db, "bottega", "chat_code"); pl.Purchased != 11 {
@@ -205,20 +205,20 @@ func TestRolesAndTransfer(t *testing.T) {
 		admin := actor(t, db, "admin@acme.example", "acme")
 		mia := memberID(t, db, "member@acme.example", "acme")
 		var forbidden *models.Forbidden
-		if err := models.ChangeRole(ctx, db, admin, mia, models.RoleMember, models.RoleAdmin); !errors.As(err, &forbidden) || forbidden.Need != models.RoleOwner {
+		if _, err := models.ChangeRole(ctx, db, admin, mia, models.RoleMember, models.RoleAdmin); !errors.As(err, &forbidden) || forbidden.Need != models.RoleOwner {
 			t.Fatalf("an Admin grants Admin: %v", err)
 		}
-		if err := models.ChangeRole(ctx, db, owner, mia, models.RoleMember, models.RoleOwner); err != nil {
+		if _, err := models.ChangeRole(ctx, db, owner, mia, models.RoleMember, models.RoleOwner); err != nil {
 			t.Fatal(err)
 		}
-		if err := models.ChangeRole(ctx, db, owner, mia, models.RoleMember, models.RoleAdmin); err == nil {
+		if _, err := models.ChangeRole(ctx, db, owner, mia, models.RoleMember, models.RoleAdmin); err == nil {
 			t.Fatal("a stale role change went through")
 		}
-		if err := models.ChangeRole(ctx, db, owner, mia, models.RoleOwner, models.RolePrimaryOwner); invalidKey(err) != "members.role.unknown" {
+		if _, err := models.ChangeRole(ctx, db, owner, mia, models.RoleOwner, models.RolePrimaryOwner); invalidKey(err) != "members.role.unknown" {
 			t.Fatalf("grant Primary Owner by role change: %v", err)
 		}
 		primaryID := memberID(t, db, "primary@acme.example", "acme")
-		if err := models.ChangeRole(ctx, db, owner, primaryID, models.RolePrimaryOwner, models.RoleAdmin); invalidKey(err) != "members.role.primary_owner" {
+		if _, err := models.ChangeRole(ctx, db, owner, primaryID, models.RolePrimaryOwner, models.RoleAdmin); invalidKey(err) != "members.role.primary_owner" {
 			t.Fatalf("demote the Primary Owner: %v", err)
 		}
 		if err := models.TransferPrimaryOwnership(ctx, db, owner, mia); !errors.As(err, &forbidden) {
@@ -249,7 +249,7 @@ func TestLastSeatRace(t *testing.T) {
 		owner := actor(t, db, "owner@bottega.example", "bottega")
 		// Free exactly one Chat + Claude Code seat.
 		freed := memberID(t, db, "admin@bottega.example", "bottega")
-		if err := models.ChangeSeat(ctx, db, owner, models.SeatChange{MembershipID: freed, From: "chat_code", To: "", Confirmed: true}); err != nil {
+		if _, err := models.ChangeSeat(ctx, db, owner, models.SeatChange{MembershipID: freed, From: "chat_code", To: "", Confirmed: true}); err != nil {
 			t.Fatal(err)
 		}
 		var chat []models.Membership
@@ -273,7 +273,7 @@ func TestLastSeatRace(t *testing.T) {
 			go func() {
 				defer wg.Done()
 				<-start
-				errs[i] = models.ChangeSeat(ctx, db, owner, models.SeatChange{MembershipID: m.ID, From: from, To: "chat_code"})
+				_, errs[i] = models.ChangeSeat(ctx, db, owner, models.SeatChange{MembershipID: m.ID, From: from, To: "chat_code"})
 			}()
 		}
 		close(start)

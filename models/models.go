@@ -61,6 +61,9 @@ type Organization struct {
 	ExtraUsage         bool      `gorm:"not null;default:false"`
 	ExtraUsageCapMinor *int64
 	CancelAtTermEnd    bool `gorm:"not null;default:false"`
+	// WaitlistNotifiedAt is when the Owners were last told that people wait
+	// for a seat (at most once an hour).
+	WaitlistNotifiedAt *time.Time
 	CreatedAt          time.Time
 	UpdatedAt          time.Time
 }
@@ -103,7 +106,10 @@ type User struct {
 	ID           int64  `gorm:"primaryKey"`
 	Email        string `gorm:"size:320;not null;uniqueIndex"`
 	Name         string `gorm:"size:200;not null"`
-	PasswordHash string `gorm:"size:255;not null"`
+	GivenName    string `gorm:"size:200;not null;default:''"` // as the identity provider gave it, else ""
+	FamilyName   string `gorm:"size:200;not null;default:''"`
+	Lang         string `gorm:"size:8;not null;default:''"` // the interface language last used, for emails
+	PasswordHash string `gorm:"size:255;not null"`          // "" for people who sign in only through single sign-on
 	CreatedAt    time.Time
 	UpdatedAt    time.Time
 }
@@ -118,9 +124,19 @@ type Membership struct {
 	SeatTypeKey *string      `gorm:"size:32;index:idx_memberships_org_seat,priority:2"` // nil = Unassigned
 	Status      MemberStatus `gorm:"size:16;not null;index:idx_memberships_org_status,priority:2"`
 	Source      MemberSource `gorm:"size:16;not null"`
-	User        User
-	CreatedAt   time.Time
-	UpdatedAt   time.Time
+	// ExternalID is the identity provider's id for the member (SCIM externalId).
+	ExternalID *string `gorm:"size:255"`
+	// SCIMUserName is the userName as the identity provider wrote it (the
+	// email, in its case); nil shows the email.
+	SCIMUserName *string `gorm:"size:320"`
+	// WaitingFor is the seat type a waiting member waits for; nil while
+	// waiting means the first free seat of any type (legacy plans, no mapping).
+	WaitingFor *string `gorm:"size:32"`
+	// WaitingSince orders the wait-list (R-PROV-3); set while pending.
+	WaitingSince *time.Time `gorm:"index:idx_memberships_waiting"`
+	User         User
+	CreatedAt    time.Time
+	UpdatedAt    time.Time
 }
 
 // InvitationStatus is the state of an invitation.
@@ -216,15 +232,18 @@ type InvoiceLine struct {
 
 // AuditEvent records who changed what, before and after (R-AUDIT-1).
 type AuditEvent struct {
-	ID          int64     `gorm:"primaryKey"`
-	OrgID       int64     `gorm:"not null;index:idx_audit_org_created,priority:1"`
-	ActorUserID *int64    // nil for the system (SCIM, renewal, demo loader)
-	Action      string    `gorm:"size:64;not null"`
-	SubjectType string    `gorm:"size:32;not null"`
-	SubjectID   int64     `gorm:"not null"`
-	Before      string    `gorm:"type:text;not null"` // JSON
-	After       string    `gorm:"type:text;not null"` // JSON
-	CreatedAt   time.Time `gorm:"not null;index:idx_audit_org_created,priority:2"`
+	ID           int64     `gorm:"primaryKey"`
+	OrgID        int64     `gorm:"not null;index:idx_audit_org_created,priority:1"`
+	ActorKind    ActorKind `gorm:"size:16;not null"`
+	ActorUserID  *int64    // a person, or who signed in through single sign-on
+	ActorTokenID *int64    // a SCIM token
+	ActorName    string    `gorm:"size:320;not null"` // email, token name or system job, as it was then
+	Action       string    `gorm:"size:64;not null"`
+	SubjectType  string    `gorm:"size:32;not null"`
+	SubjectID    int64     `gorm:"not null"`
+	Before       string    `gorm:"type:text;not null"` // JSON
+	After        string    `gorm:"type:text;not null"` // JSON
+	CreatedAt    time.Time `gorm:"not null;index:idx_audit_org_created,priority:2"`
 }
 
 // Session is a login session; UserID lets every session of a user be revoked at once.
@@ -253,8 +272,37 @@ type LoginFailure struct {
 	CreatedAt time.Time `gorm:"not null;index:idx_login_failures_scope_at,priority:2"`
 }
 
+// SCIMToken lets an identity provider provision one organization's members
+// (R-PROV-2). Only the token's SHA-256 is stored.
+type SCIMToken struct {
+	ID         int64  `gorm:"primaryKey"`
+	OrgID      int64  `gorm:"not null;uniqueIndex:idx_scim_tokens_org_name,priority:1"`
+	Name       string `gorm:"size:100;not null;uniqueIndex:idx_scim_tokens_org_name,priority:2"`
+	TokenHash  string `gorm:"size:64;not null;uniqueIndex"`
+	CreatedBy  string `gorm:"size:320;not null"` // who created it: a person's email, or "operator"
+	LastUsedAt *time.Time
+	CreatedAt  time.Time
+}
+
+// Group is an identity-provider group pushed by SCIM.
+type Group struct {
+	ID          int64   `gorm:"primaryKey"`
+	OrgID       int64   `gorm:"not null;uniqueIndex:idx_groups_org_name,priority:1"`
+	DisplayName string  `gorm:"size:200;not null;uniqueIndex:idx_groups_org_name,priority:2"`
+	ExternalID  *string `gorm:"size:255"`
+	CreatedAt   time.Time
+	UpdatedAt   time.Time
+}
+
+// GroupMember places a member in a group.
+type GroupMember struct {
+	GroupID      int64 `gorm:"primaryKey"`
+	MembershipID int64 `gorm:"primaryKey;index"`
+}
+
 // All lists every model, for the schema test.
 func All() []any {
 	return []any{&Organization{}, &SeatType{}, &SeatPool{}, &User{}, &Membership{},
-		&SeatQuote{}, &Invitation{}, &OutboxMessage{}, &Invoice{}, &InvoiceLine{}, &AuditEvent{}, &Session{}, &Setting{}, &LoginFailure{}}
+		&SeatQuote{}, &Invitation{}, &OutboxMessage{}, &Invoice{}, &InvoiceLine{}, &AuditEvent{}, &Session{}, &Setting{}, &LoginFailure{},
+		&SCIMToken{}, &Group{}, &GroupMember{}}
 }

@@ -9,17 +9,6 @@ import (
 	"gorm.io/gorm"
 )
 
-// SeatPools lists the organization's allocation per seat type, lowest type first.
-func SeatPools(ctx context.Context, db *gorm.DB, orgID int64) ([]SeatPool, error) {
-	var pools []SeatPool
-	err := db.WithContext(ctx).Joins("SeatType").Where("seat_pools.org_id = ?", orgID).
-		Order(`"SeatType"."rank"`).Find(&pools).Error
-	if err != nil {
-		return nil, fmt.Errorf("list seat pools: %w", err)
-	}
-	return pools, nil
-}
-
 // MembersPageSize is how many members one page of the members table shows.
 const MembersPageSize = 50
 
@@ -59,7 +48,7 @@ type MemberPage struct {
 
 // ListMembers returns one page of the actor's organization's members, oldest
 // first, matching the filter.
-func ListMembers(ctx context.Context, db *gorm.DB, actor Actor, pools []SeatPool, f MemberFilter) (MemberPage, error) {
+func ListMembers(ctx context.Context, db *gorm.DB, actor Actor, allocs []Allocation, f MemberFilter) (MemberPage, error) {
 	if err := actor.Check(ViewOrganization); err != nil {
 		return MemberPage{}, err
 	}
@@ -67,7 +56,7 @@ func ListMembers(ctx context.Context, db *gorm.DB, actor Actor, pools []SeatPool
 	if len([]rune(f.Query)) > maxSearchLen {
 		return MemberPage{}, Invalidf("q", "members.filter.query_too_long", map[string]any{"Max": maxSearchLen})
 	}
-	if f.SeatType != "" && f.SeatType != SeatFilterUnassigned && !hasSeatType(pools, f.SeatType) {
+	if f.SeatType != "" && f.SeatType != SeatFilterUnassigned && FindAllocation(allocs, f.SeatType) == nil {
 		return MemberPage{}, Invalidf("seat", "members.filter.unknown_seat_type", nil)
 	}
 	if f.Status != "" && !validStatus(f.Status) {
@@ -112,15 +101,6 @@ func ListMembers(ctx context.Context, db *gorm.DB, actor Actor, pools []SeatPool
 		return MemberPage{}, fmt.Errorf("list members: %w", err)
 	}
 	return page, nil
-}
-
-func hasSeatType(pools []SeatPool, key string) bool {
-	for _, p := range pools {
-		if p.SeatTypeKey == key {
-			return true
-		}
-	}
-	return false
 }
 
 func validStatus(s string) bool {

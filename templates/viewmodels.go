@@ -143,16 +143,12 @@ type Members struct {
 	Currency     string
 }
 
-// MemberRights is what the viewer may do in the members table.
+// MemberRights is what the viewer may do in the members table as a whole;
+// what they may do to each member is on its row.
 type MemberRights struct {
-	AssignSeats   bool // Admin and above
-	RemoveMembers bool // Admin and above
-	ChangeRoles   bool // Owner and above
-	GrantOwner    bool // Owner and above
-	Transfer      bool // Primary Owner
-	BuySeats      bool // Owner and above on a self-serve plan
-	ViewerID      int64
-	ViewerRank    int
+	AssignSeats bool // Admin and above
+	Actions     bool // the table has an actions column: Admin and above
+	BuySeats    bool // Owner and above on a self-serve plan
 }
 
 // MemberRow is one member.
@@ -161,12 +157,17 @@ type MemberRow struct {
 	Name     string
 	Email    string
 	Role     string
-	RoleRank int    // 4 Primary Owner … 1 Member
 	SeatType string // "" when Unassigned
 	Status   string
 	Source   string
 	Added    time.Time
 	Panel    *RowPanel // a question or an answer shown in the row
+	// What the viewer may do to this member (models.MemberRule).
+	SetSeat  bool     // the seat-type dropdown
+	Unassign bool     // Unassigned is one of its choices
+	Roles    []string // the roles the viewer may give; empty: the role is shown, not changed
+	Remove   bool
+	Transfer bool
 }
 
 // RowPanel is what a row shows after a change was asked: a confirmation, the
@@ -191,6 +192,7 @@ type Billing struct {
 	LastDay         time.Time // last day of the term
 	Currency        string
 	Seats           []BillingSeat
+	HasReserved     bool // pending invitations hold seats: the Reserved column shows
 	TotalSeats      int
 	YearlyMinor     int64
 	MinSeats        int
@@ -212,7 +214,9 @@ type Billing struct {
 type BillingSeat struct {
 	Key             string
 	Purchased       int
-	Assigned        int
+	Assigned        int // held by members
+	Reserved        int // held by pending invitations
+	InUse           int // Assigned + Reserved
 	Available       int
 	PriceMinor      int64 // per seat per month, billed annually
 	YearMinor       int64 // Purchased × PriceMinor × 12
@@ -278,4 +282,5 @@ type Error struct {
 	Status  int
 	Title   string // translated
 	Message string // translated
+	Code    string // for machine callers: a JSON error code or a SCIM scimType
 }

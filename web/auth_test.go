@@ -187,9 +187,34 @@ func TestSecurityHeadersAndCrossOrigin(t *testing.T) {
 	})
 }
 
+// TestSecureCookieUnderTLS: with an https base URL, the session cookie of a
+// real sign-in answer is Secure (and HttpOnly, SameSite=Lax); with http, it
+// is not Secure.
 func TestSecureCookieUnderTLS(t *testing.T) {
-	store := NewSessionStore(nil, nil, []byte("0123456789abcdef0123456789abcdef"), isHTTPS("https://seatdesk.example"))
-	if !store.options.Secure {
-		t.Fatal("cookies are not Secure with an https base URL")
+	db := modeltest.Open(t, "sqlite")
+	clock := modeltest.FixedClock{T: testNow}
+	modeltest.LoadDemo(t, db, clock, demoPassword)
+	for _, base := range []string{"https://seatdesk.example", "http://127.0.0.1"} {
+		h := serveDBWith(t, db, clock, Config{BaseURL: base, SessionKey: []byte("0123456789abcdef0123456789abcdef")})
+		res := h.anon().post("/login", url.Values{"email": {"member@acme.example"}, "password": {demoPassword}, "next": {"/"}})
+		if res.status != http.StatusSeeOther {
+			t.Fatalf("%s: sign-in status %d", base, res.status)
+		}
+		var session string
+		for _, c := range res.header.Values("Set-Cookie") {
+			if strings.HasPrefix(c, sessionCookie+"=") {
+				session = c
+			}
+		}
+		if session == "" {
+			t.Fatalf("%s: no session cookie in %v", base, res.header.Values("Set-Cookie"))
+		}
+		secure := strings.Contains(session, "; Secure")
+		if secure != (base[:5] == "https") {
+			t.Errorf("%s: Set-Cookie %q (Secure = %v)", base, session, secure)
+		}
+		if !strings.Contains(session, "; HttpOnly") || !strings.Contains(session, "; SameSite=Lax") {
+			t.Errorf("%s: Set-Cookie %q lacks HttpOnly or SameSite=Lax", base, session)
+		}
 	}
 }

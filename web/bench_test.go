@@ -852,7 +852,7 @@ func (e *seatEnv) change(v seatVariant, o *seatOrg, t *seatTarget, to string) (t
 		return d, "", nil
 	case seatGORM:
 		start := time.Now()
-		err := models.ChangeSeat(ctx, e.h.db, o.actor, models.SeatChange{MembershipID: t.id, From: t.seat, To: to, Confirmed: true})
+		_, err := models.ChangeSeat(ctx, e.h.db, o.actor, models.SeatChange{MembershipID: t.id, From: t.seat, To: to, Confirmed: true})
 		d := time.Since(start)
 		var stale *models.Stale
 		if errors.As(err, &stale) {
@@ -871,9 +871,9 @@ func (e *seatEnv) change(v seatVariant, o *seatOrg, t *seatTarget, to string) (t
 
 // sqlChange sends, through database/sql, the statements models.ChangeSeat
 // sends for a move between Enterprise and Unassigned (copied from GORM's log;
-// print warns when their numbers part), in one transaction;
-// with request, also those of the rest of the HTTP request: the session, the
-// user and the actor before, the row and the seat summary after.
+// print warns when their numbers part), in one transaction; with request,
+// also those of the rest of the HTTP request: the session, the user and the
+// actor before. The answer is built from what the transaction read.
 func (e *seatEnv) sqlChange(ctx context.Context, request bool, actor models.Actor, t *seatTarget, to string) error {
 	now := time.Now().UTC()
 	queryRow := func(q interface {
@@ -883,32 +883,15 @@ func (e *seatEnv) sqlChange(ctx context.Context, request bool, actor models.Acto
 		return q.QueryRowContext(ctx, query, args...).Scan(dest...)
 	}
 	var (
-		id, n, userID, orgID       int64
-		s1, s2, s3, s4, s5, s6, s7 string
-		ns1                        sql.NullString
-		ni1                        sql.NullInt64
-		b1, b2, b3, b4             bool
-		t1, t2, t3, t4             time.Time
+		id, n, userID, orgID               int64
+		s1, s2, s3, s4, s5, s6, s7, s8, s9 string
+		ns1                                sql.NullString
+		ni1                                sql.NullInt64
+		b1, b2, b3, b4                     bool
+		t1, t2, t3, t4, t5                 time.Time
 	)
 	org := []any{&id, &s1, &s2, &s3, &b1, &t1, &t2, &s4, &b2, &ni1, &b3, &t3, &t4}
 	const orgCols = "id, name, slug, plan_model, sales_assisted, term_start, term_end, currency, extra_usage, extra_usage_cap_minor, cancel_at_term_end, created_at, updated_at"
-	pools := func() error { // models.SeatPools
-		e.queries.Add(1)
-		rows, err := e.sql.QueryContext(ctx, `SELECT p.id, p.org_id, p.seat_type_key, p.purchased, p.assigned, p.price_minor,
-  p.renewal_quantity, p.created_at, p.updated_at, st.key, st.plan_model, st.rank, st.chat, st.claude_code, st.cowork, st.higher_limits
-FROM seat_pools p LEFT JOIN seat_types st ON p.seat_type_key = st.key WHERE p.org_id = $1 ORDER BY st.rank`, actor.Org.ID)
-		if err != nil {
-			return err
-		}
-		defer rows.Close()
-		for rows.Next() {
-			var p1, p2, p3 int64
-			if err := rows.Scan(&id, &orgID, &s1, &p1, &p2, &p3, &ni1, &t1, &t2, &s2, &s3, &n, &b1, &b2, &b3, &b4); err != nil {
-				return err
-			}
-		}
-		return rows.Err()
-	}
 	if request {
 		var data string
 		if err := queryRow(e.sql, []any{&s1, &ni1, &data, &t1, &t2, &t3}, `SELECT id, user_id, data, expires_at, created_at, updated_at
@@ -919,127 +902,97 @@ FROM sessions WHERE id = $1 AND expires_at > $2 LIMIT 1`, e.sessionID, testNow);
 FROM users WHERE id = $1 LIMIT 1`, actor.UserID); err != nil {
 			return fmt.Errorf("user: %w", err)
 		}
-		if err := queryRow(e.sql, []any{&id, &orgID, &userID, &s1, &ns1, &s2, &s3, &t1, &t2}, `SELECT memberships.id,
-  memberships.org_id, memberships.user_id, memberships.role, memberships.seat_type_key, memberships.status, memberships.source,
-  memberships.created_at, memberships.updated_at
+		if err := queryRow(e.sql, append(org, &id, &s5, &ns1), `SELECT organizations.*, memberships.id AS member_id,
+  memberships.role AS member_role, memberships.seat_type_key AS member_seat
 FROM memberships JOIN organizations ON organizations.id = memberships.org_id
 WHERE organizations.slug = $1 AND memberships.user_id = $2 AND memberships.status = $3 LIMIT 1`,
 			actor.Org.Slug, actor.UserID, models.StatusActive); err != nil {
 			return fmt.Errorf("actor: %w", err)
 		}
-		if err := queryRow(e.sql, org, "SELECT "+orgCols+" FROM organizations WHERE id = $1 LIMIT 1", orgID); err != nil {
-			return fmt.Errorf("organization: %w", err)
-		}
 	}
-	err := func() error {
-		tx, err := e.sql.BeginTx(ctx, nil)
-		if err != nil {
-			return err
-		}
-		defer func() { _ = tx.Rollback() }()
-		if err := queryRow(tx, org, "SELECT "+orgCols+" FROM organizations WHERE id = $1 LIMIT 1 FOR UPDATE", actor.Org.ID); err != nil {
-			return fmt.Errorf("lock organization: %w", err)
-		}
-		if err := queryRow(tx, []any{&id, &orgID, &userID, &s1, &ns1, &s2, &s3, &t1, &t2}, `SELECT id, org_id, user_id, role,
-  seat_type_key, status, source, created_at, updated_at FROM memberships WHERE id = $1 AND org_id = $2 LIMIT 1`, t.id, actor.Org.ID); err != nil {
-			return fmt.Errorf("membership: %w", err)
-		}
-		if err := queryRow(tx, []any{&id, &s5, &s6, &s7, &t3, &t4}, `SELECT id, email, name, password_hash, created_at, updated_at
-FROM users WHERE users.id = $1`, userID); err != nil {
-			return fmt.Errorf("member's user: %w", err)
-		}
-		if ns1.String != t.seat {
-			return errSeatStale
-		}
-		e.queries.Add(1)
-		rows, err := tx.QueryContext(ctx, `SELECT seat_types.key, seat_types.plan_model, seat_types.rank, seat_types.chat,
-  seat_types.claude_code, seat_types.cowork, seat_types.higher_limits
-FROM seat_types JOIN seat_pools ON seat_pools.seat_type_key = seat_types.key WHERE seat_pools.org_id = $1`, actor.Org.ID)
-		if err != nil {
-			return err
-		}
-		for rows.Next() {
-			if err := rows.Scan(&s1, &s2, &n, &b1, &b2, &b3, &b4); err != nil {
-				rows.Close()
-				return err
-			}
-		}
-		rows.Close()
-		if err := rows.Err(); err != nil {
-			return err
-		}
-		exec := func(query string, args ...any) (int64, error) {
-			e.queries.Add(1)
-			res, err := tx.ExecContext(ctx, query, args...)
-			if err != nil {
-				return 0, err
-			}
-			return res.RowsAffected()
-		}
-		var moved int64
-		if t.seat == "" {
-			moved, err = exec(`UPDATE memberships SET seat_type_key = $1, updated_at = $2
-WHERE (id = $3 AND org_id = $4) AND seat_type_key IS NULL`, to, now, t.id, actor.Org.ID)
-		} else {
-			moved, err = exec(`UPDATE memberships SET seat_type_key = $1, updated_at = $2
-WHERE (id = $3 AND org_id = $4) AND seat_type_key = $5`, nullable(to), now, t.id, actor.Org.ID, t.seat)
-		}
-		if err != nil {
-			return err
-		}
-		if moved != 1 {
-			return errSeatStale
-		}
-		var pool int64
-		if to != "" {
-			pool, err = exec(`UPDATE seat_pools SET assigned = assigned + 1, updated_at = $1
-WHERE org_id = $2 AND seat_type_key = $3 AND assigned < purchased`, now, actor.Org.ID, to)
-		} else {
-			pool, err = exec(`UPDATE seat_pools SET assigned = assigned - 1, updated_at = $1
-WHERE org_id = $2 AND seat_type_key = $3 AND assigned > 0`, now, actor.Org.ID, t.seat)
-		}
-		if err != nil || pool != 1 {
-			return fmt.Errorf("seat pool: %d rows: %v", pool, err)
-		}
-		before, _ := json.Marshal(map[string]any{"member": s5, "seat_type": nullable(t.seat)})
-		after, _ := json.Marshal(map[string]any{"member": s5, "seat_type": nullable(to)})
-		if err := queryRow(tx, []any{&id}, `INSERT INTO audit_events (org_id, actor_user_id, action, subject_type, subject_id,
-  before, after, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id`,
-			actor.Org.ID, actor.UserID, "member.seat_changed", "membership", t.id, string(before), string(after), now); err != nil {
-			return fmt.Errorf("audit: %w", err)
-		}
-		return tx.Commit()
-	}()
-	if err != nil || !request {
-		return err
-	}
-	// The answer: the row, the seat pools for the table, then for the summary
-	// with the seats reserved by invitations.
-	if err := queryRow(e.sql, []any{&id, &s1, &s2, &s3, &ns1, &s4, &s5, &t1}, `SELECT memberships.id, users.name, users.email,
-  memberships.role, memberships.seat_type_key, memberships.status, memberships.source, memberships.created_at
-FROM memberships JOIN users ON users.id = memberships.user_id WHERE memberships.id = $1 AND memberships.org_id = $2 LIMIT 1`,
-		t.id, actor.Org.ID); err != nil {
-		return fmt.Errorf("row: %w", err)
-	}
-	if err := pools(); err != nil {
-		return err
-	}
-	if err := pools(); err != nil {
-		return err
-	}
-	e.queries.Add(1)
-	rows, err := e.sql.QueryContext(ctx, `SELECT seat_type_key, COUNT(*) AS n FROM invitations
-WHERE org_id = $1 AND status = $2 AND seat_type_key IS NOT NULL GROUP BY seat_type_key`, actor.Org.ID, models.InvitePending)
+	tx, err := e.sql.BeginTx(ctx, nil)
 	if err != nil {
 		return err
 	}
-	defer rows.Close()
+	defer func() { _ = tx.Rollback() }()
+	if err := queryRow(tx, org, "SELECT "+orgCols+" FROM organizations WHERE id = $1 LIMIT 1 FOR UPDATE", actor.Org.ID); err != nil {
+		return fmt.Errorf("lock organization: %w", err)
+	}
+	if err := queryRow(tx, []any{&id, &orgID, &userID, &s1, &ns1, &s2, &s3, &t1, &t2, &id, &s5, &s6, &s7, &t3, &t4},
+		`SELECT memberships.id, memberships.org_id, memberships.user_id, memberships.role, memberships.seat_type_key,
+  memberships.status, memberships.source, memberships.created_at, memberships.updated_at,
+  "User"."id" AS "User__id", "User"."email" AS "User__email", "User"."name" AS "User__name",
+  "User"."password_hash" AS "User__password_hash", "User"."created_at" AS "User__created_at", "User"."updated_at" AS "User__updated_at"
+FROM memberships LEFT JOIN users "User" ON memberships.user_id = "User"."id"
+WHERE memberships.id = $1 AND memberships.org_id = $2 LIMIT 1`, t.id, actor.Org.ID); err != nil {
+		return fmt.Errorf("membership: %w", err)
+	}
+	if ns1.String != t.seat {
+		return errSeatStale
+	}
+	e.queries.Add(1)
+	rows, err := tx.QueryContext(ctx, `SELECT seat_pools.*, seat_types.plan_model, seat_types.rank, seat_types.chat, seat_types.claude_code,
+  seat_types.cowork, seat_types.higher_limits,
+  (SELECT COUNT(*) FROM invitations WHERE invitations.org_id = seat_pools.org_id AND invitations.status = $1
+    AND invitations.seat_type_key = seat_pools.seat_type_key) AS reserved
+FROM seat_pools JOIN seat_types ON seat_types.key = seat_pools.seat_type_key WHERE seat_pools.org_id = $2 ORDER BY seat_types.rank`,
+		models.InvitePending, actor.Org.ID)
+	if err != nil {
+		return err
+	}
 	for rows.Next() {
-		if err := rows.Scan(&s1, &n); err != nil {
+		var p1, p2, p3, p4 int64
+		if err := rows.Scan(&id, &orgID, &s8, &p1, &p2, &p3, &t5, &t5, &ni1, &s9, &n, &b1, &b2, &b3, &b4, &p4); err != nil {
+			rows.Close()
 			return err
 		}
 	}
-	return rows.Err()
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return err
+	}
+	exec := func(query string, args ...any) (int64, error) {
+		e.queries.Add(1)
+		res, err := tx.ExecContext(ctx, query, args...)
+		if err != nil {
+			return 0, err
+		}
+		return res.RowsAffected()
+	}
+	var moved int64
+	if t.seat == "" {
+		moved, err = exec(`UPDATE memberships SET seat_type_key = $1, status = $2, updated_at = $3
+WHERE (id = $4 AND org_id = $5) AND seat_type_key IS NULL`, to, s2, now, t.id, actor.Org.ID)
+	} else {
+		moved, err = exec(`UPDATE memberships SET seat_type_key = $1, status = $2, updated_at = $3
+WHERE (id = $4 AND org_id = $5) AND seat_type_key = $6`, nullable(to), s2, now, t.id, actor.Org.ID, t.seat)
+	}
+	if err != nil {
+		return err
+	}
+	if moved != 1 {
+		return errSeatStale
+	}
+	var pool int64
+	if to != "" {
+		pool, err = exec(`UPDATE seat_pools SET assigned = assigned + 1, updated_at = $1
+WHERE org_id = $2 AND seat_type_key = $3 AND assigned < purchased`, now, actor.Org.ID, to)
+	} else {
+		pool, err = exec(`UPDATE seat_pools SET assigned = assigned - 1, updated_at = $1
+WHERE org_id = $2 AND seat_type_key = $3 AND assigned > 0`, now, actor.Org.ID, t.seat)
+	}
+	if err != nil || pool != 1 {
+		return fmt.Errorf("seat pool: %d rows: %v", pool, err)
+	}
+	before, _ := json.Marshal(map[string]any{"member": s6, "seat_type": nullable(t.seat), "status": s2})
+	after, _ := json.Marshal(map[string]any{"member": s6, "seat_type": nullable(to), "status": s2})
+	if err := queryRow(tx, []any{&id}, `INSERT INTO audit_events (org_id, actor_kind, actor_user_id, actor_token_id, actor_name,
+  action, subject_type, subject_id, before, after, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) RETURNING id`,
+		actor.Org.ID, models.ActorPerson, actor.UserID, nil, actor.Email, "member.seat_changed", "membership", t.id,
+		string(before), string(after), now); err != nil {
+		return fmt.Errorf("audit: %w", err)
+	}
+	return tx.Commit()
 }
 
 func nullable(s string) any {

@@ -267,7 +267,7 @@ func (s *Server) billingVM(r *http.Request) (templates.Billing, error) {
 	}
 	org := b.Org
 	loc := locales.From(r.Context())
-	isOwner := models.Allows(actor.Role, models.ManageBilling)
+	isOwner := actor.Allowed(models.ManageBilling)
 	vm := templates.Billing{
 		Slug:            org.Slug,
 		PlanModel:       string(org.PlanModel),
@@ -288,8 +288,8 @@ func (s *Server) billingVM(r *http.Request) (templates.Billing, error) {
 		vm.ExtraUsageCap = locales.PlainAmount(*org.ExtraUsageCapMinor, org.Currency)
 	}
 	for _, p := range b.Pools {
-		seat := templates.BillingSeat{Key: p.SeatTypeKey, Purchased: p.Purchased, Assigned: p.Assigned,
-			Available: p.Available(), PriceMinor: p.PriceMinor, YearMinor: p.YearlyMinor()}
+		seat := templates.BillingSeat{Key: p.SeatTypeKey, Purchased: p.Purchased, Assigned: p.Members(), Reserved: p.Reserved,
+			InUse: p.Assigned, Available: p.Available(), PriceMinor: p.PriceMinor, YearMinor: p.YearlyMinor()}
 		if p.RenewalQuantity != nil {
 			seat.Reduced, seat.RenewalQuantity = true, *p.RenewalQuantity
 		}
@@ -298,6 +298,7 @@ func (s *Server) billingVM(r *http.Request) (templates.Billing, error) {
 			seat.EditLabel = loc.T("billing.seats.edit_type", map[string]any{"Type": loc.T("seat.type."+p.SeatTypeKey, nil)})
 		}
 		vm.TotalSeats += p.Purchased
+		vm.HasReserved = vm.HasReserved || p.Reserved > 0
 		vm.Seats = append(vm.Seats, seat)
 	}
 	for _, inv := range b.Invoices {

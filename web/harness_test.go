@@ -44,11 +44,17 @@ func newHarness(t testing.TB, db *gorm.DB) *harness {
 // serveDB serves Seatdesk on db as it is; with no mailer given, emails are logged.
 func serveDB(t testing.TB, db *gorm.DB, clock models.Clock, mail ...mailer.Mailer) *harness {
 	t.Helper()
+	return serveDBWith(t, db, clock, Config{BaseURL: "http://127.0.0.1", SessionKey: []byte("0123456789abcdef0123456789abcdef")}, mail...)
+}
+
+// serveDBWith is serveDB with a configuration of its own.
+func serveDBWith(t testing.TB, db *gorm.DB, clock models.Clock, cfg Config, mail ...mailer.Mailer) *harness {
+	t.Helper()
 	catalog, err := locales.Load()
 	if err != nil {
 		t.Fatal(err)
 	}
-	log := slog.New(slog.NewJSONHandler(io.Discard, nil))
+	log := discardLogger()
 	if len(mail) == 0 {
 		m, err := mailer.New("", "", log)
 		if err != nil {
@@ -56,7 +62,7 @@ func serveDB(t testing.TB, db *gorm.DB, clock models.Clock, mail ...mailer.Maile
 		}
 		mail = append(mail, m)
 	}
-	s := newServer(Config{BaseURL: "http://127.0.0.1", SessionKey: []byte("0123456789abcdef0123456789abcdef")},
+	s := newServer(cfg,
 		Deps{DB: db, Clock: clock, Log: log, Catalog: catalog, Static: static.Files, Mailer: mail[0]})
 	srv := httptest.NewServer(s.handler())
 	t.Cleanup(srv.Close)
@@ -145,3 +151,5 @@ func (c *client) post(path string, form url.Values, headers ...string) response 
 	}
 	return c.do(req)
 }
+
+func discardLogger() *slog.Logger { return slog.New(slog.NewJSONHandler(io.Discard, nil)) }

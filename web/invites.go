@@ -154,30 +154,29 @@ func (s *Server) invitationDone(w http.ResponseWriter, r *http.Request, sendErr 
 
 func (s *Server) invitationsAnswer(w http.ResponseWriter, r *http.Request, status int, v templates.Invitations) error {
 	if isHTMX(r) {
-		seats, err := s.seatSummary(r)
+		allocs, err := models.Allocations(r.Context(), s.DB, ActorFrom(r.Context()).Org.ID)
 		if err != nil {
 			return err
 		}
-		return s.fragment(w, r, status, templates.InvitationsResponse(v, seats))
+		return s.fragment(w, r, status, templates.InvitationsResponse(v, seatSummaries(allocs)))
 	}
 	return s.organizationPage(w, r, status, &v)
 }
 
 // invitationsVM loads the pending invitations of the actor's organization.
 func (s *Server) invitationsVM(r *http.Request) (templates.Invitations, error) {
-	pools, err := models.SeatPools(r.Context(), s.DB, ActorFrom(r.Context()).Org.ID)
+	allocs, err := models.Allocations(r.Context(), s.DB, ActorFrom(r.Context()).Org.ID)
 	if err != nil {
 		return templates.Invitations{}, err
 	}
-	return s.invitationsWith(r, pools)
+	return s.invitationsWith(r, allocs)
 }
 
 // invitationsWith is invitationsVM with the seat pools already read.
-func (s *Server) invitationsWith(r *http.Request, pools []models.SeatPool) (templates.Invitations, error) {
+func (s *Server) invitationsWith(r *http.Request, allocs []models.Allocation) (templates.Invitations, error) {
 	actor := ActorFrom(r.Context())
-	rights := memberRights(actor)
-	v := templates.Invitations{BaseURL: membersPath(actor), CanInvite: rights.RemoveMembers, GrantOwner: rights.GrantOwner}
-	for _, p := range pools {
+	v := templates.Invitations{BaseURL: membersPath(actor), CanInvite: actor.Allowed(models.ManageMembers), GrantOwner: actor.Allowed(models.GrantOwner)}
+	for _, p := range allocs {
 		v.SeatTypes = append(v.SeatTypes, p.SeatTypeKey)
 	}
 	rows, err := models.PendingInvitations(r.Context(), s.DB, s.Clock, actor)
@@ -222,20 +221,43 @@ func (s *Server) composer(r *http.Request) models.Composer {
 
 func (s *Server) acceptURL(token string) string { return s.baseURL + "/invitations/" + token }
 
-// deliver sends a queued email after its transaction committed and records
-// the outcome in the outbox; without SMTP the link is logged for the demo.
+// deliver sends a queued invitation after its transaction committed; without
+// SMTP the link is logged for the demo.
 func (s *Server) deliver(ctx context.Context, res models.InviteResult) error {
 	if !s.Mailer.Configured() {
 		s.Log.InfoContext(ctx, "invitation link (no SMTP configured)", "to", res.Invitation.Email, "url", s.acceptURL(res.Token))
 	}
-	err := s.Mailer.Send(ctx, res.Mail.ToAddr, res.Mail.Subject, res.Mail.Body)
+	return s.deliverMail(ctx, res.Mail)
+}
+
+// deliverMail sends one outbox message and records the outcome.
+func (s *Server) deliverMail(ctx context.Context, msg models.OutboxMessage) error {
+	err := s.Mailer.Send(ctx, msg.ToAddr, msg.Subject, msg.Body)
 	if err != nil {
-		s.Log.WarnContext(ctx, "email not delivered; kept in the outbox", "outbox_id", res.Mail.ID, "error", err.Error())
+		s.Log.WarnContext(ctx, "email not delivered; kept in the outbox", "outbox_id", msg.ID, "error", err.Error())
 	}
-	if merr := models.MarkSent(ctx, s.DB, s.Clock, res.Mail.ID, err); merr != nil {
-		s.Log.ErrorContext(ctx, "outbox update failed", "outbox_id", res.Mail.ID, "error", merr.Error())
+	if merr := models.MarkSent(ctx, s.DB, s.Clock, msg.ID, err); merr != nil {
+		s.Log.ErrorContext(ctx, "outbox update failed", "outbox_id", msg.ID, "error", merr.Error())
 	}
 	return err
+}
+
+// deliverAll sends the emails a change queued, after its commit.
+func (s *Server) deliverAll(r *http.Request, msgs []models.OutboxMessage) {
+	for _, m := range msgs {
+		_ = s.deliverMail(r.Context(), m)
+	}
+}
+
+// provisioner is the provisioning operation with its clock and the Owners'
+// wait-list email, written in each Owner's language.
+func (s *Server) provisioner() models.Provisioner {
+	return models.Provisioner{DB: s.DB, Clock: s.Clock, Compose: func(owner models.User, org models.Organization, waiting int) models.Mail {
+		loc := s.Catalog.Locale(owner.Lang)
+		args := map[string]any{"Name": owner.Name, "Org": org.Name, "Count": waiting, "N": waiting,
+			"Link": s.baseURL + "/orgs/" + org.Slug + "/settings/organization#waitlist"}
+		return models.Mail{To: owner.Email, Subject: loc.T("waitlist.mail.subject", args), Body: loc.T("waitlist.mail.body", args)}
+	}}
 }
 
 // AcceptForm is the page behind an invitation link.

@@ -10,23 +10,25 @@ import (
 	"github.com/seatdesk/seatdesk/templates"
 )
 
-// memberRights is what the actor may do in the members table.
+// memberRights is what the actor may do in the members table as a whole.
 func memberRights(actor models.Actor) templates.MemberRights {
 	return templates.MemberRights{
-		AssignSeats:   models.Allows(actor.Role, models.AssignSeats),
-		RemoveMembers: models.Allows(actor.Role, models.ManageMembers),
-		ChangeRoles:   models.Allows(actor.Role, models.GrantAdmin),
-		GrantOwner:    models.Allows(actor.Role, models.GrantOwner),
-		Transfer:      models.Allows(actor.Role, models.TransferOwnership),
-		BuySeats:      models.Allows(actor.Role, models.ManageBilling) && !actor.Org.SalesAssisted,
-		ViewerID:      actor.MembershipID,
-		ViewerRank:    actor.Role.Rank(),
+		AssignSeats: actor.Allowed(models.AssignSeats),
+		Actions:     actor.Allowed(models.ManageMembers) || actor.Allowed(models.TransferOwnership),
+		BuySeats:    actor.Allowed(models.ManageBilling) && !actor.Org.SalesAssisted,
 	}
 }
 
-func memberRow(m models.MemberRow) templates.MemberRow {
-	row := templates.MemberRow{ID: m.ID, Name: m.Name, Email: m.Email, Role: string(m.Role), RoleRank: m.Role.Rank(),
-		Status: string(m.Status), Source: string(m.Source), Added: m.CreatedAt}
+// memberRow is one member's row with what the actor may do to them, as
+// models.MemberRule decides.
+func memberRow(actor models.Actor, m models.MemberRow) templates.MemberRow {
+	rights := models.RightsOver(actor, models.MemberTarget{ID: m.ID, Role: m.Role, Status: m.Status, SeatTypeKey: m.SeatTypeKey})
+	row := templates.MemberRow{ID: m.ID, Name: m.Name, Email: m.Email, Role: string(m.Role),
+		Status: string(m.Status), Source: string(m.Source), Added: m.CreatedAt,
+		SetSeat: rights.SetSeat, Unassign: rights.Unassign, Remove: rights.Remove, Transfer: rights.Transfer}
+	for _, r := range rights.Roles {
+		row.Roles = append(row.Roles, string(r))
+	}
 	if m.SeatTypeKey != nil {
 		row.SeatType = *m.SeatTypeKey
 	}
@@ -58,8 +60,11 @@ func (s *Server) ChangeSeat(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	c := models.SeatChange{MembershipID: id, From: r.PostFormValue("from"), To: r.PostFormValue("to"), Confirmed: r.PostFormValue("confirm") == "1"}
-	err = models.ChangeSeat(r.Context(), s.DB, ActorFrom(r.Context()), c)
-	return s.rowAnswer(w, r, id, err, c.To)
+	res, err := models.ChangeSeat(r.Context(), s.DB, ActorFrom(r.Context()), c)
+	if err != nil {
+		return s.rowAnswer(w, r, id, err, c.To)
+	}
+	return s.rowDone(w, r, res, "")
 }
 
 // BuySeat is the Owner's one confirmation: buy one seat of the type and
@@ -70,12 +75,15 @@ func (s *Server) BuySeat(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	c := models.SeatChange{MembershipID: id, From: r.PostFormValue("from"), To: r.PostFormValue("to")}
-	p, err := models.BuySeatAndAssign(r.Context(), s.DB, s.Clock, ActorFrom(r.Context()), r.PostFormValue("quote"), c)
+	p, res, err := models.BuySeatAndAssign(r.Context(), s.DB, s.Clock, ActorFrom(r.Context()), r.PostFormValue("quote"), c)
 	if err != nil {
 		return s.rowAnswer(w, r, id, err, c.To)
 	}
+	if p.Repeat { // the same confirmation again: the row as it is now
+		return s.rowPanel(w, r, id, http.StatusOK, nil)
+	}
 	msg := locales.T(r.Context(), "members.seat.bought", map[string]any{"Type": locales.T(r.Context(), "seat.type."+c.To), "Invoice": p.Invoice.Number})
-	return s.rowDone(w, r, id, msg)
+	return s.rowDone(w, r, res, msg)
 }
 
 // ChangeRole makes a member Member, Admin or Owner.
@@ -85,8 +93,11 @@ func (s *Server) ChangeRole(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	from, to := models.Role(r.PostFormValue("from")), models.Role(r.PostFormValue("to"))
-	err = models.ChangeRole(r.Context(), s.DB, ActorFrom(r.Context()), id, from, to)
-	return s.rowAnswer(w, r, id, err, "")
+	res, err := models.ChangeRole(r.Context(), s.DB, ActorFrom(r.Context()), id, from, to)
+	if err != nil {
+		return s.rowAnswer(w, r, id, err, "")
+	}
+	return s.rowDone(w, r, res, "")
 }
 
 // RemoveMember asks for confirmation, then removes the member.
@@ -102,20 +113,16 @@ func (s *Server) RemoveMember(w http.ResponseWriter, r *http.Request) error {
 	if r.PostFormValue("confirm") != "1" {
 		return s.rowPanel(w, r, id, http.StatusOK, &templates.RowPanel{Kind: "confirm_remove"})
 	}
-	name, err := models.RemoveMember(r.Context(), s.DB, actor, id)
+	res, err := models.RemoveMember(r.Context(), s.DB, actor, id)
 	if err != nil {
 		return s.rowAnswer(w, r, id, err, "")
 	}
-	msg := locales.T(r.Context(), "members.remove.done", map[string]any{"Name": name})
+	msg := locales.T(r.Context(), "members.remove.done", map[string]any{"Name": res.Member.Name})
 	if !isHTMX(r) {
 		redirect(w, r, membersPath(actor))
 		return nil
 	}
-	seats, err := s.seatSummary(r)
-	if err != nil {
-		return err
-	}
-	return s.fragment(w, r, http.StatusOK, templates.MemberGoneResponse(id, msg, seats))
+	return s.fragment(w, r, http.StatusOK, templates.MemberGoneResponse(id, msg, seatSummaries(res.Allocations)))
 }
 
 // TransferOwnership asks for confirmation, then makes the member the Primary
@@ -153,8 +160,6 @@ func (s *Server) rowAnswer(w http.ResponseWriter, r *http.Request, id int64, err
 		forbidden *models.Forbidden
 	)
 	switch {
-	case err == nil:
-		return s.rowDone(w, r, id, "")
 	case errors.As(err, &confirm):
 		return s.rowPanel(w, r, id, http.StatusOK, &templates.RowPanel{Kind: "confirm_seat", To: to, Loss: string(confirm.Loss)})
 	case errors.As(err, &noSeat):
@@ -178,27 +183,28 @@ func (s *Server) rowAnswer(w http.ResponseWriter, r *http.Request, id int64, err
 		if !isHTMX(r) {
 			return err
 		}
-		seats, serr := s.seatSummary(r)
-		if serr != nil {
-			return serr
+		allocs, aerr := models.Allocations(r.Context(), s.DB, ActorFrom(r.Context()).Org.ID)
+		if aerr != nil {
+			return aerr
 		}
-		return s.fragment(w, r, http.StatusNotFound, templates.MemberGoneResponse(id, loc.T("members.gone", nil), seats))
+		return s.fragment(w, r, http.StatusNotFound, templates.MemberGoneResponse(id, loc.T("members.gone", nil), seatSummaries(allocs)))
 	}
 	return err
 }
 
-// rowDone answers a change that went through: htmx gets the row and the
-// summary, a plain form is redirected to the page.
-func (s *Server) rowDone(w http.ResponseWriter, r *http.Request, id int64, message string) error {
+// rowDone answers a change that went through, from what the operation
+// returned: htmx gets the row and the summary, a plain form is redirected to
+// the page.
+func (s *Server) rowDone(w http.ResponseWriter, r *http.Request, res models.MemberResult, message string) error {
 	if !isHTMX(r) {
-		redirect(w, r, membersPath(ActorFrom(r.Context()))+"#member-"+strconv.FormatInt(id, 10))
+		redirect(w, r, membersPath(ActorFrom(r.Context()))+"#member-"+strconv.FormatInt(res.Member.ID, 10))
 		return nil
 	}
 	var panel *templates.RowPanel
 	if message != "" {
 		panel = &templates.RowPanel{Kind: "done", Message: message}
 	}
-	return s.rowPanel(w, r, id, http.StatusOK, panel)
+	return s.rowView(w, r, res, http.StatusOK, panel)
 }
 
 // rowPanel renders the member's current row with a panel: a fragment for
@@ -209,43 +215,32 @@ func (s *Server) rowPanel(w http.ResponseWriter, r *http.Request, id int64, stat
 	if err != nil {
 		return err
 	}
-	pools, err := models.SeatPools(r.Context(), s.DB, actor.Org.ID)
+	allocs, err := models.Allocations(r.Context(), s.DB, actor.Org.ID)
 	if err != nil {
 		return err
 	}
-	vm := membersShell(actor, pools)
-	row := memberRow(m)
+	return s.rowView(w, r, models.MemberResult{Member: m, Allocations: allocs}, status, panel)
+}
+
+// rowView renders a member's row and the seat summary.
+func (s *Server) rowView(w http.ResponseWriter, r *http.Request, res models.MemberResult, status int, panel *templates.RowPanel) error {
+	actor := ActorFrom(r.Context())
+	vm := membersShell(actor, res.Allocations)
+	row := memberRow(actor, res.Member)
 	row.Panel = panel
-	reserved, err := models.ReservedSeats(r.Context(), s.DB, actor.Org.ID)
-	if err != nil {
-		return err
-	}
-	seats := seatSummaries(pools, reserved)
+	seats := seatSummaries(res.Allocations)
 	if isHTMX(r) {
 		return s.fragment(w, r, status, templates.MemberRowResponse(vm, row, seats))
 	}
 	return s.page(w, r, status, locales.T(r.Context(), "nav.organization"), "organization", templates.MemberActionPage(vm, row, seats))
 }
 
-func (s *Server) seatSummary(r *http.Request) ([]templates.SeatSummary, error) {
-	orgID := ActorFrom(r.Context()).Org.ID
-	pools, err := models.SeatPools(r.Context(), s.DB, orgID)
-	if err != nil {
-		return nil, err
-	}
-	reserved, err := models.ReservedSeats(r.Context(), s.DB, orgID)
-	if err != nil {
-		return nil, err
-	}
-	return seatSummaries(pools, reserved), nil
-}
-
 // membersShell is the members table's frame: URLs, seat types, rights.
-func membersShell(actor models.Actor, pools []models.SeatPool) templates.Members {
+func membersShell(actor models.Actor, allocs []models.Allocation) templates.Members {
 	base := membersPath(actor)
 	vm := templates.Members{BaseURL: base, FragmentURL: base + "/members", Can: memberRights(actor), Currency: actor.Org.Currency, Page: 1}
-	for _, p := range pools {
-		vm.SeatTypes = append(vm.SeatTypes, p.SeatTypeKey)
+	for _, a := range allocs {
+		vm.SeatTypes = append(vm.SeatTypes, a.SeatTypeKey)
 	}
 	for _, st := range models.Statuses {
 		vm.Statuses = append(vm.Statuses, string(st))

@@ -17,9 +17,10 @@ import (
 // reqState is what the middleware learns about a request, for handlers and
 // for the request log line.
 type reqState struct {
-	id    string
-	user  *models.User
-	actor *models.Actor
+	id     string
+	user   *models.User
+	actor  *models.Actor
+	format Format // how errors are written: the route's
 }
 
 type stateKey struct{}
@@ -113,46 +114,71 @@ func secureHeaders(h http.Header, tls bool) {
 	}
 }
 
-// guard enforces a route's permission before its handler runs (R-PERM-2):
-// anonymous users go to the sign-in page, non-members of the organization get
-// 404 (R-PERM-3), members without the permission get 403.
+// guard authenticates a route's caller as its row says, enforces the row's
+// permission before the handler runs (R-PERM-2), and writes any error in the
+// row's format. Sessions: anonymous users go to the sign-in page, non-members
+// of the organization get 404 (R-PERM-3), members without the permission
+// get 403.
 func (s *Server) guard(rt Route) http.Handler {
+	switch rt.Auth {
+	case Public, Session, SCIM:
+	default:
+		panic("route " + rt.Pattern + ": no authentication for " + string(rt.Auth))
+	}
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		st := state(r.Context())
-		if err := checkInput(w, r); err != nil {
+		st.format = rt.Errors
+		if rt.Auth != SCIM { // SCIM bodies are JSON, checked by the SCIM handlers
+			if err := checkInput(w, r); err != nil {
+				s.fail(w, r, err)
+				return
+			}
+		}
+		if err := s.authenticate(r, rt, st); err != nil {
 			s.fail(w, r, err)
 			return
 		}
-		if rt.Permission != models.Public {
-			user, err := s.currentUser(r)
-			if err != nil {
-				s.fail(w, r, err)
-				return
-			}
-			if user == nil {
-				s.fail(w, r, errSignInNeeded)
-				return
-			}
-			st.user = user
-		} else if user, err := s.currentUser(r); err == nil {
-			st.user = user
-		}
-		if rt.Permission.OrgScoped() {
-			actor, err := models.ActorFor(r.Context(), s.DB, *st.user, r.PathValue("org"))
-			if err != nil {
-				s.fail(w, r, err)
-				return
-			}
-			st.actor = &actor
-			if err := actor.Check(rt.Permission); err != nil {
-				s.fail(w, r, err)
-				return
-			}
-		}
 		if err := rt.handle(w, r); err != nil {
+			if rec, ok := w.(*statusRecorder); ok && rec.wrote {
+				// Too late for an error page: the answer has begun.
+				s.Log.ErrorContext(r.Context(), "request failed after the answer began", "request_id", st.id, "error", err.Error())
+				return
+			}
 			s.fail(w, r, err)
 		}
 	})
+}
+
+// authenticate resolves the caller of a route and checks its permission.
+func (s *Server) authenticate(r *http.Request, rt Route, st *reqState) error {
+	if rt.Auth == SCIM {
+		actor, err := s.scimActor(r)
+		if err != nil {
+			return err
+		}
+		st.actor = &actor
+		return actor.Check(rt.Permission)
+	}
+	user, err := s.currentUser(r)
+	if err != nil {
+		return err
+	}
+	st.user = user
+	if rt.Auth == Public {
+		return nil
+	}
+	if user == nil {
+		return errSignInNeeded
+	}
+	if !rt.Permission.OrgScoped() {
+		return nil
+	}
+	actor, err := models.ActorFor(r.Context(), s.DB, *user, r.PathValue("org"))
+	if err != nil {
+		return err
+	}
+	st.actor = &actor
+	return actor.Check(rt.Permission)
 }
 
 // currentUser loads the session's user; nil when signed out or the user is gone.

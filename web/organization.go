@@ -25,11 +25,11 @@ func (s *Server) organizationPage(w http.ResponseWriter, r *http.Request, status
 	if err := models.ExpireInvitations(r.Context(), s.DB, s.Clock, actor.Org.ID); err != nil {
 		return err
 	}
-	pools, err := models.SeatPools(r.Context(), s.DB, actor.Org.ID)
+	allocs, err := models.Allocations(r.Context(), s.DB, actor.Org.ID)
 	if err != nil {
 		return err
 	}
-	members, mstatus, err := s.members(r, actor, pools)
+	members, mstatus, err := s.members(r, actor, allocs)
 	if err != nil {
 		return err
 	}
@@ -37,7 +37,7 @@ func (s *Server) organizationPage(w http.ResponseWriter, r *http.Request, status
 		status = mstatus
 	}
 	if inv == nil {
-		v, err := s.invitationsWith(r, pools)
+		v, err := s.invitationsWith(r, allocs)
 		if err != nil {
 			return err
 		}
@@ -46,11 +46,7 @@ func (s *Server) organizationPage(w http.ResponseWriter, r *http.Request, status
 		}
 		inv = &v
 	}
-	reserved, err := models.ReservedSeats(r.Context(), s.DB, actor.Org.ID)
-	if err != nil {
-		return err
-	}
-	vm := templates.Organization{Seats: seatSummaries(pools, reserved), Members: members, Invitations: *inv}
+	vm := templates.Organization{Seats: seatSummaries(allocs), Members: members, Invitations: *inv}
 	return s.page(w, r, status, locales.T(r.Context(), "nav.organization"), "organization", templates.OrganizationPage(vm))
 }
 
@@ -58,11 +54,11 @@ func (s *Server) organizationPage(w http.ResponseWriter, r *http.Request, status
 // pagination; the address bar and the language links follow the page URL.
 func (s *Server) MembersFragment(w http.ResponseWriter, r *http.Request) error {
 	actor := ActorFrom(r.Context())
-	pools, err := models.SeatPools(r.Context(), s.DB, actor.Org.ID)
+	allocs, err := models.Allocations(r.Context(), s.DB, actor.Org.ID)
 	if err != nil {
 		return err
 	}
-	members, status, err := s.members(r, actor, pools)
+	members, status, err := s.members(r, actor, allocs)
 	if err != nil {
 		return err
 	}
@@ -83,9 +79,9 @@ func (s *Server) MembersFragment(w http.ResponseWriter, r *http.Request) error {
 
 // members reads the filters from the query and loads one page; an invalid
 // filter shows its message above an empty table with status 422.
-func (s *Server) members(r *http.Request, actor models.Actor, pools []models.SeatPool) (templates.Members, int, error) {
+func (s *Server) members(r *http.Request, actor models.Actor, allocs []models.Allocation) (templates.Members, int, error) {
 	q := r.URL.Query()
-	vm := membersShell(actor, pools)
+	vm := membersShell(actor, allocs)
 	base := vm.BaseURL
 	vm.Query, vm.SeatType, vm.Status = q.Get("q"), q.Get("seat"), q.Get("status")
 	loc := locales.From(r.Context())
@@ -97,7 +93,7 @@ func (s *Server) members(r *http.Request, actor models.Actor, pools []models.Sea
 		}
 		vm.Page = n
 	}
-	page, err := models.ListMembers(r.Context(), s.DB, actor, pools, models.MemberFilter{
+	page, err := models.ListMembers(r.Context(), s.DB, actor, allocs, models.MemberFilter{
 		Query: vm.Query, SeatType: vm.SeatType, Status: vm.Status, Page: vm.Page})
 	var invalid *models.Invalid
 	if errors.As(err, &invalid) {
@@ -109,7 +105,7 @@ func (s *Server) members(r *http.Request, actor models.Actor, pools []models.Sea
 	}
 	vm.Total, vm.Pages, vm.Page = page.Total, page.Pages, page.Filter.Page
 	for _, m := range page.Rows {
-		vm.Rows = append(vm.Rows, memberRow(m))
+		vm.Rows = append(vm.Rows, memberRow(actor, m))
 	}
 	if len(vm.Rows) > 0 {
 		vm.First = int64((vm.Page-1)*models.MembersPageSize + 1)
@@ -148,14 +144,13 @@ func filterQuery(m templates.Members, page int) string {
 	return "?" + q.Encode()
 }
 
-// seatSummaries shows each pool: seats held by members, reserved by pending
-// invitations, and available.
-func seatSummaries(pools []models.SeatPool, reserved map[string]int) []templates.SeatSummary {
-	out := make([]templates.SeatSummary, len(pools))
-	for i, p := range pools {
-		res := reserved[p.SeatTypeKey]
-		out[i] = templates.SeatSummary{Key: p.SeatTypeKey, Purchased: p.Purchased, Assigned: p.Assigned - res,
-			Reserved: res, Available: p.Available()}
+// seatSummaries shows each seat type's allocation: seats held by members,
+// reserved by pending invitations, and available. Billing shows the same.
+func seatSummaries(allocs []models.Allocation) []templates.SeatSummary {
+	out := make([]templates.SeatSummary, len(allocs))
+	for i, a := range allocs {
+		out[i] = templates.SeatSummary{Key: a.SeatTypeKey, Purchased: a.Purchased, Assigned: a.Members(),
+			Reserved: a.Reserved, Available: a.Available()}
 	}
 	return out
 }

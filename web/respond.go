@@ -1,8 +1,11 @@
 package web
 
 import (
+	"bytes"
 	"context"
+	"encoding/json"
 	"errors"
+	"fmt"
 	"net/http"
 	"net/url"
 	"strconv"
@@ -45,7 +48,14 @@ func (s *Server) fragment(w http.ResponseWriter, r *http.Request, status int, c 
 	return render(w, r.Context(), status, c)
 }
 
+// render writes a component only once it has rendered whole: a failing
+// render never sends half a page, and the caller can still answer with an
+// error page.
 func render(w http.ResponseWriter, ctx context.Context, status int, c templ.Component) error {
+	var buf bytes.Buffer
+	if err := c.Render(ctx, &buf); err != nil {
+		return fmt.Errorf("render: %w", err)
+	}
 	h := w.Header()
 	h.Set("Content-Type", "text/html; charset=utf-8")
 	h.Set("Cache-Control", "no-store")
@@ -53,7 +63,23 @@ func render(w http.ResponseWriter, ctx context.Context, status int, c templ.Comp
 	h.Add("Vary", "Cookie")
 	h.Add("Vary", "Accept-Language")
 	w.WriteHeader(status)
-	return c.Render(ctx, w)
+	_, _ = buf.WriteTo(w) // a client gone away is not an error of ours
+	return nil
+}
+
+// writeJSON writes a value as JSON with a content type (application/json,
+// or application/scim+json for SCIM); the value is encoded whole first.
+func writeJSON(w http.ResponseWriter, status int, contentType string, v any) error {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return fmt.Errorf("encode json: %w", err)
+	}
+	h := w.Header()
+	h.Set("Content-Type", contentType)
+	h.Set("Cache-Control", "no-store")
+	w.WriteHeader(status)
+	_, _ = w.Write(append(b, '\n'))
+	return nil
 }
 
 // redirect sends the browser to target after a form post (303), or tells
@@ -75,10 +101,13 @@ func (s *Server) fail(w http.ResponseWriter, r *http.Request, err error) {
 	loc := locales.From(ctx)
 	st := state(ctx)
 	var (
-		forbidden *models.Forbidden
-		invalid   *models.Invalid
-		throttled *models.Throttled
-		busy      *models.Busy
+		forbidden  *models.Forbidden
+		invalid    *models.Invalid
+		throttled  *models.Throttled
+		busy       *models.Busy
+		badFilter  *models.BadFilter
+		conflict   *models.Conflict
+		scimBadReq *scimBad
 	)
 	vm := templates.Error{}
 	switch {
@@ -94,6 +123,19 @@ func (s *Server) fail(w http.ResponseWriter, r *http.Request, err error) {
 		}
 		vm = templates.Error{Status: http.StatusForbidden, Title: loc.T("error.forbidden.title", nil),
 			Message: loc.T("error.forbidden.body", map[string]any{"Role": loc.T("role."+string(forbidden.Need), nil), "Current": current})}
+	case errors.Is(err, errUnauthorized):
+		w.Header().Set("WWW-Authenticate", `Bearer realm="Seatdesk SCIM"`)
+		vm = templates.Error{Status: http.StatusUnauthorized, Title: loc.T("error.unauthorized.title", nil), Message: loc.T("error.unauthorized.body", nil)}
+	case errors.As(err, &badFilter):
+		vm = templates.Error{Status: http.StatusBadRequest, Code: "invalidFilter", Message: badFilter.Detail}
+	case errors.As(err, &scimBadReq):
+		vm = templates.Error{Status: http.StatusBadRequest, Code: scimBadReq.scimType, Message: scimBadReq.detail}
+	case errors.Is(err, models.ErrAlreadyMember), errors.Is(err, models.ErrTaken):
+		vm = templates.Error{Status: http.StatusConflict, Code: "uniqueness", Message: loc.T("error.conflict.body", nil)}
+	case errors.As(err, &conflict):
+		vm = templates.Error{Status: http.StatusBadRequest, Code: "mutability", Message: loc.T(conflict.Key, nil)}
+	case errors.As(err, &invalid) && st.format == SCIMJSON:
+		vm = templates.Error{Status: http.StatusBadRequest, Code: "invalidValue", Message: loc.Message(invalid.Key, invalid.Args)}
 	case errors.Is(err, models.ErrNotFound):
 		vm = templates.Error{Status: http.StatusNotFound, Title: loc.T("error.not_found.title", nil), Message: loc.T("error.not_found.body", nil)}
 	case errors.As(err, &invalid):
@@ -111,14 +153,38 @@ func (s *Server) fail(w http.ResponseWriter, r *http.Request, err error) {
 			Message: loc.T("error.internal.body", map[string]any{"RequestID": st.id})}
 	}
 	var rerr error
-	if isHTMX(r) {
+	switch {
+	case st.format == JSON || st.format == SCIMJSON:
+		rerr = s.failMachine(w, st.format, vm)
+	case isHTMX(r):
 		rerr = s.fragment(w, r, vm.Status, templates.ErrorPage(vm))
-	} else {
+	default:
 		rerr = s.page(w, r, vm.Status, vm.Title, "", templates.ErrorPage(vm))
 	}
 	if rerr != nil {
 		s.Log.ErrorContext(ctx, "render error page", "request_id", st.id, "error", rerr.Error())
 	}
+}
+
+// machineCodes name the statuses in JSON errors.
+var machineCodes = map[int]string{
+	http.StatusUnauthorized: "unauthorized", http.StatusForbidden: "forbidden", http.StatusNotFound: "not_found",
+	http.StatusConflict: "conflict", http.StatusUnprocessableEntity: "invalid", http.StatusTooManyRequests: "too_many_requests",
+	http.StatusInternalServerError: "internal",
+}
+
+// failMachine writes an error for a machine caller: JSON with a code and a
+// message, or a SCIM Error (RFC 7644 §3.12). Never an HTML page.
+func (s *Server) failMachine(w http.ResponseWriter, format Format, vm templates.Error) error {
+	if format == SCIMJSON {
+		return writeJSON(w, vm.Status, scimContentType, scimError{Schemas: []string{scimErrorSchema},
+			Status: strconv.Itoa(vm.Status), ScimType: vm.Code, Detail: vm.Message})
+	}
+	code := vm.Code
+	if code == "" {
+		code = machineCodes[vm.Status]
+	}
+	return writeJSON(w, vm.Status, "application/json", map[string]string{"code": code, "message": vm.Message})
 }
 
 // langLinks are the language switcher's links: the page at u with ?lang=.

@@ -36,9 +36,23 @@ func TestRouteTablePermissions(t *testing.T) {
 		var giulia models.Membership // an ordinary member of acme, for {id}
 		db.Joins("JOIN users ON users.id = memberships.user_id").Take(&giulia, "users.email = ?", "giulia.rossi1@acme.example")
 		clients := map[string]*client{} // one signed-in browser per role
+		acmeToken, bottegaToken := scimToken(t, db, "acme", "Okta"), scimToken(t, db, "bottega", "Entra")
+		var group models.Group // a group of acme, for the Groups {id} rows
+		group = models.Group{OrgID: giulia.OrgID, DisplayName: "engineering"}
+		db.Create(&group)
 		for _, rt := range s.routes() {
 			method, pattern, _ := strings.Cut(rt.Pattern, " ")
 			path := strings.NewReplacer("{org}", "acme", "{$}", "", "{type}", "enterprise", "{number}", "ACME-00001", "{id}", strconv.FormatInt(giulia.ID, 10)).Replace(pattern)
+			if rt.Auth == SCIM {
+				path = scimRoutePath(pattern, giulia.ID, group.ID)
+				t.Run(rt.Pattern, func(t *testing.T) {
+					checkSCIMRoute(t, h, clients, method, path, acmeToken, bottegaToken)
+				})
+				continue
+			}
+			if rt.Auth != Session && rt.Auth != Public {
+				t.Fatalf("%s: the sweep does not know the %s kind", rt.Pattern, rt.Auth)
+			}
 			for _, who := range roles {
 				t.Run(rt.Pattern+"/"+who.name, func(t *testing.T) {
 					if strings.Contains(rt.Pattern, "/invitations/{id}/") {
@@ -136,4 +150,66 @@ func newInvitation(t *testing.T, db *gorm.DB) string {
 		t.Fatal(err)
 	}
 	return strconv.FormatInt(res.Invitation.ID, 10)
+}
+
+func scimRoutePath(pattern string, member, group int64) string {
+	id := strconv.FormatInt(member, 10)
+	switch {
+	case strings.Contains(pattern, "/Groups/{id}"):
+		id = strconv.FormatInt(group, 10)
+	case strings.Contains(pattern, "/ResourceTypes/{id}"):
+		id = "User"
+	case strings.Contains(pattern, "/Schemas/{id}"):
+		id = "urn:ietf:params:scim:schemas:core:2.0:User"
+	}
+	return strings.Replace(pattern, "{id}", id, 1)
+}
+
+// checkSCIMRoute: a SCIM row answers 401 (a SCIM Error) without a token,
+// with a wrong one and to a signed-in browser; another organization's token
+// finds nothing of acme (404); acme's token is served. Never an HTML page.
+func checkSCIMRoute(t *testing.T, h *harness, clients map[string]*client, method, path, acme, bottega string) {
+	body := ""
+	switch {
+	case method == http.MethodPatch:
+		body = `{"Operations":[{"op":"replace","path":"displayName","value":"Renamed"}]}`
+	case method == http.MethodPut && strings.Contains(path, "/Users/"):
+		body = newUserBody("giulia.rossi1@acme.example", "Giulia", "Rossi")
+	case method == http.MethodPost && strings.HasSuffix(path, "/Users"):
+		body = newUserBody("route-sweep@example.com", "Route", "Sweep")
+	case method == http.MethodPut || method == http.MethodPost:
+		body = `{"displayName":"engineering"}`
+	}
+	scimPath := strings.TrimPrefix(path, "/scim/v2")
+	for _, tok := range []string{"", "sdscim_wrong"} {
+		if a := h.scim(tok, method, scimPath, body); a.status != http.StatusUnauthorized || a.str("status") != "401" {
+			t.Fatalf("token %q: %d %s", tok, a.status, a.raw)
+		}
+	}
+	c := h.login("primary@acme.example")
+	var res response
+	if method == http.MethodGet {
+		res = c.get(path)
+	} else {
+		req, _ := http.NewRequest(method, h.srv.URL+path, strings.NewReader(body))
+		res = c.do(req)
+	}
+	if res.status != http.StatusUnauthorized || strings.Contains(res.body, "<html") {
+		t.Fatalf("a session cookie on a SCIM route: %d %.200s", res.status, res.body)
+	}
+	other := h.scim(bottega, method, scimPath, body)
+	if strings.Contains(path, "/Users/") || strings.Contains(path, "/Groups/") {
+		if other.status != http.StatusNotFound {
+			t.Fatalf("another organization's token: %d %s", other.status, other.raw)
+		}
+	} else if other.status >= 500 || other.status == http.StatusUnauthorized || other.status == http.StatusForbidden {
+		t.Fatalf("another organization's token on its own list: %d %s", other.status, other.raw)
+	}
+	if method == http.MethodDelete {
+		return // acme's token would delete the member the next rows use
+	}
+	own := h.scim(acme, method, scimPath, body)
+	if own.status >= 500 || own.status == http.StatusUnauthorized || own.status == http.StatusForbidden || own.status == http.StatusNotFound {
+		t.Fatalf("acme's token: %d %s", own.status, own.raw)
+	}
 }

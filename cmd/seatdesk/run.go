@@ -32,6 +32,9 @@ Usage:
   seatdesk [serve] [flags]   serve the web console (default)
   seatdesk migrate           apply pending database migrations
   seatdesk demo              load the demo data (refuses if it is already there)
+  seatdesk scim-token create --org SLUG --name NAME
+                             create a SCIM token; printed alone on the last line
+  seatdesk scim-token revoke --org SLUG --name NAME
   seatdesk <command> --help  help for a command
 
 Environment:
@@ -147,10 +150,67 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		}
 		printLogins(stdout, cfg)
 		return nil
+	case "scim-token":
+		return scimTokenCommand(ctx, cfg, log, args, stdout, stderr)
 	default:
 		fmt.Fprintf(stderr, "seatdesk: unknown command %q\n\n%s", cmd, usage)
 		return errUsage
 	}
+}
+
+// scimTokenCommand creates or revokes an organization's SCIM token as the
+// system (audited as "operator").
+func scimTokenCommand(ctx context.Context, cfg config, log *slog.Logger, args []string, stdout, stderr io.Writer) error {
+	if len(args) == 0 || (args[0] != "create" && args[0] != "revoke") {
+		fmt.Fprint(stderr, "Usage: seatdesk scim-token create|revoke --org SLUG --name NAME\n")
+		return errUsage
+	}
+	verb := args[0]
+	fs := newFlagSet("scim-token "+verb, "Create or revoke an organization's SCIM token.", stdout)
+	slug := fs.String("org", "", "the organization's slug")
+	name := fs.String("name", "", "the token's name, unique in the organization")
+	if err := fs.Parse(args[1:]); err != nil {
+		return flagErr(err)
+	}
+	if *slug == "" || *name == "" {
+		fmt.Fprint(stderr, "seatdesk scim-token: --org and --name are required\n")
+		return errUsage
+	}
+	db, err := openDB(cfg, log)
+	if err != nil {
+		return err
+	}
+	org, err := models.OrgBySlug(ctx, db, *slug)
+	if errors.Is(err, models.ErrNotFound) {
+		return fmt.Errorf("no organization %q", *slug)
+	}
+	if err != nil {
+		return err
+	}
+	operator := models.SystemActor(org, "operator")
+	if verb == "revoke" {
+		if err := models.RevokeSCIMToken(ctx, db, operator, *name); errors.Is(err, models.ErrNotFound) {
+			return fmt.Errorf("%s has no SCIM token named %q", *slug, *name)
+		} else if err != nil {
+			return err
+		}
+		fmt.Fprintf(stdout, "revoked SCIM token %q of %s\n", *name, *slug)
+		return nil
+	}
+	raw, _, err := models.CreateSCIMToken(ctx, db, operator, *name)
+	var invalid *models.Invalid
+	if errors.As(err, &invalid) {
+		catalog, lerr := locales.Load()
+		if lerr != nil {
+			return lerr
+		}
+		return errors.New(catalog.Locale("en").Message(invalid.Key, invalid.Args))
+	}
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(stdout, "SCIM token %q for %s (base URL %s/scim/v2); it is shown only now:\n%s\n", *name, *slug, cfg.baseURL, raw)
+	return nil
 }
 
 func newFlagSet(name, what string, out io.Writer) *flag.FlagSet {

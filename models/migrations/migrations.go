@@ -12,8 +12,8 @@ import (
 
 // List is every migration, oldest first.
 func List() []*gormigrate.Migration {
-	return []*gormigrate.Migration{initial(), billing(), invitations(),
-		// 0004–0009 belong to the seat-core work; keep hardening() last.
+	return []*gormigrate.Migration{initial(), billing(), invitations(), actors(), provisioning(),
+		// 0006–0009 are left to the seat-core work; keep hardening() last.
 		hardening()}
 }
 

@@ -1,0 +1,214 @@
+package models
+
+import (
+	"context"
+	"errors"
+	"fmt"
+
+	"gorm.io/gorm"
+	"gorm.io/gorm/clause"
+)
+
+// The seat core: the only code that changes seat counters. Every path that
+// takes, releases or buys seats (the Organization page, invitations,
+// buy-and-assign, buy-and-invite, provisioning, renewal, the demo loader)
+// goes through these primitives, inside a transaction that holds the
+// organization's lock. A test checks that no other file updates the counters.
+
+// Allocation is one seat type's allocation (R-SEAT-1): the pool and how its
+// held seats split between members and pending invitations. The pool's
+// Assigned counter is every seat held (members + reserved).
+type Allocation struct {
+	SeatPool
+	Reserved int // held by pending invitations
+}
+
+// Members is the number of seats held by members.
+func (a Allocation) Members() int { return a.Assigned - a.Reserved }
+
+// FindAllocation returns the allocation of a seat type, or nil.
+func FindAllocation(allocs []Allocation, seatType string) *Allocation {
+	for i := range allocs {
+		if allocs[i].SeatTypeKey == seatType {
+			return &allocs[i]
+		}
+	}
+	return nil
+}
+
+// Allocations reads the organization's allocation per seat type, lowest type
+// first, in one statement: pools, their seat types, and the seats reserved by
+// pending invitations.
+func Allocations(ctx context.Context, db *gorm.DB, orgID int64) ([]Allocation, error) {
+	return allocations(db.WithContext(ctx), orgID)
+}
+
+func allocations(tx *gorm.DB, orgID int64) ([]Allocation, error) {
+	var rows []struct {
+		SeatPool
+		PlanModel    PlanModel
+		Rank         int
+		Chat         bool
+		ClaudeCode   bool
+		Cowork       bool
+		HigherLimits bool
+		Reserved     int
+	}
+	err := tx.Table("seat_pools").
+		Select(`seat_pools.*, seat_types.plan_model, seat_types.rank, seat_types.chat, seat_types.claude_code,
+  seat_types.cowork, seat_types.higher_limits,
+  (SELECT COUNT(*) FROM invitations WHERE invitations.org_id = seat_pools.org_id AND invitations.status = ?
+    AND invitations.seat_type_key = seat_pools.seat_type_key) AS reserved`, InvitePending).
+		Joins("JOIN seat_types ON seat_types.key = seat_pools.seat_type_key").
+		Where("seat_pools.org_id = ?", orgID).Order("seat_types.rank").Scan(&rows).Error
+	if err != nil {
+		return nil, fmt.Errorf("read allocation: %w", err)
+	}
+	out := make([]Allocation, len(rows))
+	for i, r := range rows {
+		out[i] = Allocation{SeatPool: r.SeatPool, Reserved: r.Reserved}
+		out[i].SeatType = SeatType{Key: r.SeatTypeKey, PlanModel: r.PlanModel, Rank: r.Rank, Chat: r.Chat,
+			ClaudeCode: r.ClaudeCode, Cowork: r.Cowork, HigherLimits: r.HigherLimits}
+	}
+	return out, nil
+}
+
+// lockOrg takes the organization's row lock for the transaction and returns
+// the row as it is now. Every change to an organization's seats, members or
+// billing takes it first, so that changes of one organization run one after
+// the other and always lock rows in the same order (organization, then
+// memberships, then seat pools): no deadlock, no lost update. On SQLite the
+// transaction already holds the database's write lock (_txlock=immediate).
+func lockOrg(tx *gorm.DB, orgID int64) (Organization, error) {
+	q := tx
+	if tx.Dialector.Name() == "postgres" {
+		q = tx.Clauses(clause.Locking{Strength: "UPDATE"})
+	}
+	var org Organization
+	err := q.Take(&org, orgID).Error
+	if errors.Is(err, gorm.ErrRecordNotFound) {
+		return Organization{}, ErrNotFound
+	}
+	return org, err
+}
+
+// takeSeat holds one seat of a type, only if one is free: *NoSeat otherwise.
+func takeSeat(tx *gorm.DB, orgID int64, seatType string) error {
+	res := tx.Model(&SeatPool{}).Where("org_id = ? AND seat_type_key = ? AND assigned < purchased", orgID, seatType).
+		Update("assigned", gorm.Expr("assigned + 1"))
+	if res.Error != nil {
+		return res.Error
+	}
+	if res.RowsAffected != 1 {
+		return &NoSeat{SeatType: seatType}
+	}
+	return nil
+}
+
+// releaseSeat gives one held seat of a type back.
+func releaseSeat(tx *gorm.DB, orgID int64, seatType string) error {
+	res := tx.Model(&SeatPool{}).Where("org_id = ? AND seat_type_key = ? AND assigned > 0", orgID, seatType).
+		Update("assigned", gorm.Expr("assigned - 1"))
+	if res.Error != nil {
+		return res.Error
+	}
+	if res.RowsAffected != 1 {
+		return fmt.Errorf("seat pool %s of org %d: nothing to release", seatType, orgID)
+	}
+	return nil
+}
+
+// addSeats grows a pool by n purchased seats.
+func addSeats(tx *gorm.DB, orgID int64, seatType string, n int) error {
+	res := tx.Model(&SeatPool{}).Where("org_id = ? AND seat_type_key = ?", orgID, seatType).
+		Update("purchased", gorm.Expr("purchased + ?", n))
+	if res.Error != nil {
+		return res.Error
+	}
+	if res.RowsAffected != 1 {
+		return fmt.Errorf("seat pool %s of org %d vanished", seatType, orgID)
+	}
+	return nil
+}
+
+// createPool opens a pool with seats already held (the demo loader, a new
+// organization): held never exceeds purchased.
+func createPool(tx *gorm.DB, pool *SeatPool) error {
+	if pool.Assigned < 0 || pool.Assigned > pool.Purchased {
+		return fmt.Errorf("seat pool %s: %d held of %d", pool.SeatTypeKey, pool.Assigned, pool.Purchased)
+	}
+	return tx.Create(pool).Error
+}
+
+// placeMember moves a member (loaded under the organization's lock) to a seat
+// type, or to Unassigned with "": the membership moves only from the seat it
+// had when loaded (else *Stale), a seat of the new type is taken only if one
+// is free (else *NoSeat), the old one is released, and a member waiting for a
+// seat becomes active. m is updated to the new state.
+func placeMember(tx *gorm.DB, m *Membership, to string) error {
+	from := seatOf(m.SeatTypeKey)
+	q := tx.Model(&Membership{}).Where("id = ? AND org_id = ?", m.ID, m.OrgID)
+	if from == "" {
+		q = q.Where("seat_type_key IS NULL")
+	} else {
+		q = q.Where("seat_type_key = ?", from)
+	}
+	status, waitingFor, waitingSince := m.Status, m.WaitingFor, m.WaitingSince
+	if to != "" && status == StatusPending { // admitted: out of the line
+		status, waitingFor, waitingSince = StatusActive, nil, nil
+	}
+	res := q.Updates(map[string]any{"seat_type_key": nullableKey(to), "status": status, "waiting_for": waitingFor, "waiting_since": waitingSince})
+	if res.Error != nil {
+		return res.Error
+	}
+	if res.RowsAffected != 1 {
+		return &Stale{Name: m.User.Name, Current: from}
+	}
+	if to != "" {
+		if err := takeSeat(tx, m.OrgID, to); err != nil {
+			return err
+		}
+	}
+	if from != "" {
+		if err := releaseSeat(tx, m.OrgID, from); err != nil {
+			return err
+		}
+	}
+	m.SeatTypeKey, m.Status, m.WaitingFor, m.WaitingSince = nullableKey(to), status, waitingFor, waitingSince
+	return nil
+}
+
+// NewcomerSeat chooses the seat type of someone provisioned (R-PROV-3): the
+// mapped type when a group mapping gives one; else the Enterprise seat; else,
+// on legacy plans, the highest type with a free seat. ok is false when no
+// seat of the chosen type is free; seatType is then the type to wait for
+// ("" on a legacy plan without a mapping: the first seat of any type).
+func NewcomerSeat(allocs []Allocation, mapped string) (seatType string, ok bool) {
+	if mapped != "" {
+		a := FindAllocation(allocs, mapped)
+		return mapped, a != nil && a.Available() > 0
+	}
+	if a := FindAllocation(allocs, "enterprise"); a != nil {
+		return a.SeatTypeKey, a.Available() > 0
+	}
+	for i := len(allocs) - 1; i >= 0; i-- { // highest rank first
+		if allocs[i].Available() > 0 {
+			return allocs[i].SeatTypeKey, true
+		}
+	}
+	return "", false
+}
+
+func seatOf(key *string) string {
+	if key == nil {
+		return ""
+	}
+	return *key
+}
+
+func nullableKey(s string) *string {
+	if s == "" {
+		return nil
+	}
+	return &s
+}
