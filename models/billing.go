@@ -87,9 +87,25 @@ func ValidateSeatCount(n int) error {
 	return nil
 }
 
+// Purpose is the change a quote is made for. A quote charged once answers
+// its own change again (a double click) and refuses any other use, so that
+// a spent quote never reports work that was not done.
+type Purpose string
+
+// PurposeSeats is a purchase of seats on Billing alone.
+const PurposeSeats Purpose = "seats"
+
+// PurposeAssign is buying a seat to assign it to one member.
+func PurposeAssign(membershipID int64) Purpose {
+	return Purpose(fmt.Sprintf("assign:%d", membershipID))
+}
+
+// PurposeInvite is buying a seat to invite one address.
+func PurposeInvite(email string) Purpose { return Purpose("invite:" + NormalizeEmail(email)) }
+
 // QuoteSeats prices adding n seats of a type today and records the quote that
-// Upgrade must present (R-SEAT-2, R-SEAT-3).
-func QuoteSeats(ctx context.Context, db *gorm.DB, clock Clock, actor Actor, seatType string, n int) (Quote, error) {
+// Upgrade must present (R-SEAT-2, R-SEAT-3), for one purpose.
+func QuoteSeats(ctx context.Context, db *gorm.DB, clock Clock, actor Actor, seatType string, n int, purpose Purpose) (Quote, error) {
 	if err := checkSelfServe(actor); err != nil {
 		return Quote{}, err
 	}
@@ -110,7 +126,7 @@ func QuoteSeats(ctx context.Context, db *gorm.DB, clock Clock, actor Actor, seat
 	}
 	q.Token = base64.RawURLEncoding.EncodeToString(buf)
 	row := SeatQuote{Token: q.Token, OrgID: actor.Org.ID, SeatTypeKey: seatType, Quantity: n, PriceMinor: q.PriceMinor,
-		AmountMinor: q.AmountMinor, QuotedOn: Day(clock.Now()), CreatedBy: actor.UserID}
+		AmountMinor: q.AmountMinor, QuotedOn: Day(clock.Now()), CreatedBy: actor.UserID, Purpose: string(purpose)}
 	if err := db.WithContext(ctx).Create(&row).Error; err != nil {
 		return Quote{}, fmt.Errorf("record quote: %w", err)
 	}
@@ -166,10 +182,11 @@ type Purchase struct {
 // grows, the invoice is recorded and the change audited in one transaction.
 // The quote must be for the same seat type and quantity, from today, and the
 // price must not have changed; else the Owner is asked to review again. A
-// quote already charged returns its invoice with Repeat set. then, when not
-// nil, runs in the same transaction after the seats are added (used to assign
-// or invite in the same step).
-func PurchaseSeats(ctx context.Context, db *gorm.DB, clock Clock, actor Actor, token, seatType string, n int, then func(tx *gorm.DB) error) (Purchase, error) {
+// quote made for another purpose is refused; one already charged for this
+// purpose returns its invoice with Repeat set. then, when not nil, runs in
+// the same transaction after the seats are added (used to assign or invite
+// in the same step).
+func PurchaseSeats(ctx context.Context, db *gorm.DB, clock Clock, actor Actor, token, seatType string, n int, purpose Purpose, then func(tx *gorm.DB) error) (Purchase, error) {
 	if err := checkSelfServe(actor); err != nil {
 		return Purchase{}, err
 	}
@@ -189,6 +206,9 @@ func PurchaseSeats(ctx context.Context, db *gorm.DB, clock Clock, actor Actor, t
 		}
 		if err != nil {
 			return err
+		}
+		if quote.Purpose != string(purpose) {
+			return Invalidf("", "billing.quote.other_change", nil)
 		}
 		if quote.InvoiceID != nil {
 			out.Repeat = true

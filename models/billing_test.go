@@ -59,7 +59,7 @@ func TestPurchaseSeats(t *testing.T) {
 		clock := demo(t, db)
 		owner := actor(t, db, "owner@acme.example", "acme")
 
-		q, err := models.QuoteSeats(ctx, db, clock, owner, "enterprise", 5)
+		q, err := models.QuoteSeats(ctx, db, clock, owner, "enterprise", 5, models.PurposeSeats)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -79,31 +79,31 @@ func TestPurchaseSeats(t *testing.T) {
 		}
 
 		// A quote for another count or type, or from another day, is refused.
-		if _, err := models.PurchaseSeats(ctx, db, clock, owner, q.Token, "enterprise", 6, nil); invalidKey(err) != "billing.quote.mismatch" {
+		if _, err := models.PurchaseSeats(ctx, db, clock, owner, q.Token, "enterprise", 6, models.PurposeSeats, nil); invalidKey(err) != "billing.quote.mismatch" {
 			t.Fatalf("other count: %v", err)
 		}
 		tomorrow := modeltest.FixedClock{T: clock.T.Add(24 * time.Hour)}
-		if _, err := models.PurchaseSeats(ctx, db, tomorrow, owner, q.Token, "enterprise", 5, nil); invalidKey(err) != "billing.quote.expired" {
+		if _, err := models.PurchaseSeats(ctx, db, tomorrow, owner, q.Token, "enterprise", 5, models.PurposeSeats, nil); invalidKey(err) != "billing.quote.expired" {
 			t.Fatalf("tomorrow: %v", err)
 		}
-		if _, err := models.PurchaseSeats(ctx, db, clock, owner, q.Token+"x", "enterprise", 5, nil); invalidKey(err) != "billing.quote.unknown" {
+		if _, err := models.PurchaseSeats(ctx, db, clock, owner, q.Token+"x", "enterprise", 5, models.PurposeSeats, nil); invalidKey(err) != "billing.quote.unknown" {
 			t.Fatalf("tampered token: %v", err)
 		}
 		admin := actor(t, db, "admin@acme.example", "acme")
 		var forbidden *models.Forbidden
-		if _, err := models.PurchaseSeats(ctx, db, clock, admin, q.Token, "enterprise", 5, nil); !errors.As(err, &forbidden) || forbidden.Need != models.RoleOwner {
+		if _, err := models.PurchaseSeats(ctx, db, clock, admin, q.Token, "enterprise", 5, models.PurposeSeats, nil); !errors.As(err, &forbidden) || forbidden.Need != models.RoleOwner {
 			t.Fatalf("admin: %v", err)
 		}
 		// Another organization's Owner cannot use the token.
 		other := actor(t, db, "owner@bottega.example", "bottega")
-		if _, err := models.PurchaseSeats(ctx, db, clock, other, q.Token, "enterprise", 5, nil); invalidKey(err) != "billing.quote.unknown" {
+		if _, err := models.PurchaseSeats(ctx, db, clock, other, q.Token, "enterprise", 5, models.PurposeSeats, nil); invalidKey(err) != "billing.quote.unknown" {
 			t.Fatalf("other org: %v", err)
 		}
 		if p := pool(t, db, "acme", "enterprise"); p.Purchased != 25 {
 			t.Fatalf("a refused upgrade changed the pool: %d", p.Purchased)
 		}
 
-		got, err := models.PurchaseSeats(ctx, db, clock, owner, q.Token, "enterprise", 5, nil)
+		got, err := models.PurchaseSeats(ctx, db, clock, owner, q.Token, "enterprise", 5, models.PurposeSeats, nil)
 		if err != nil || got.Repeat {
 			t.Fatalf("upgrade: %v %+v", err, got)
 		}
@@ -120,7 +120,7 @@ func TestPurchaseSeats(t *testing.T) {
 			t.Fatalf("%d audit events", n)
 		}
 		// Again with the same quote: same invoice, nothing charged.
-		again, err := models.PurchaseSeats(ctx, db, clock, owner, q.Token, "enterprise", 5, nil)
+		again, err := models.PurchaseSeats(ctx, db, clock, owner, q.Token, "enterprise", 5, models.PurposeSeats, nil)
 		if err != nil || !again.Repeat || again.Invoice.ID != got.Invoice.ID {
 			t.Fatalf("repeat: %v %+v", err, again)
 		}
@@ -148,15 +148,15 @@ func TestQuoteBadInput(t *testing.T) {
 			{"enterprise", 1, "billing.seats.unknown_type"},
 			{"premium", 1, "billing.seats.unknown_type"},
 		} {
-			if _, err := models.QuoteSeats(ctx, db, clock, owner, c.seat, c.n); invalidKey(err) != c.key {
+			if _, err := models.QuoteSeats(ctx, db, clock, owner, c.seat, c.n, models.PurposeSeats); invalidKey(err) != c.key {
 				t.Errorf("%s × %d: %v, want %s", c.seat, c.n, err, c.key)
 			}
 		}
-		if _, err := models.QuoteSeats(ctx, db, clock, owner, "chat_code", models.MaxSeatsPerPurchase); err != nil {
+		if _, err := models.QuoteSeats(ctx, db, clock, owner, "chat_code", models.MaxSeatsPerPurchase, models.PurposeSeats); err != nil {
 			t.Errorf("the maximum is refused: %v", err)
 		}
 		maison := actor(t, db, "primary@maison.example", "maison")
-		if _, err := models.QuoteSeats(ctx, db, clock, maison, "premium", 1); invalidKey(err) != "billing.sales_assisted_refused" {
+		if _, err := models.QuoteSeats(ctx, db, clock, maison, "premium", 1, models.PurposeSeats); invalidKey(err) != "billing.sales_assisted_refused" {
 			t.Errorf("sales-assisted: %v", err)
 		}
 		if err := models.ScheduleReduction(ctx, db, maison, "premium", 5); invalidKey(err) != "billing.sales_assisted_refused" {
@@ -166,7 +166,7 @@ func TestQuoteBadInput(t *testing.T) {
 			t.Errorf("sales-assisted cancel: %v", err)
 		}
 		after := modeltest.FixedClock{T: today.AddDate(1, 0, 0)}
-		if _, err := models.QuoteSeats(ctx, db, after, owner, "chat_code", 1); invalidKey(err) != "billing.seats.term_over" {
+		if _, err := models.QuoteSeats(ctx, db, after, owner, "chat_code", 1, models.PurposeSeats); invalidKey(err) != "billing.seats.term_over" {
 			t.Errorf("after the term: %v", err)
 		}
 	})
@@ -178,7 +178,7 @@ func TestConcurrentUpgradesChargeOnce(t *testing.T) {
 		ctx := context.Background()
 		clock := demo(t, db)
 		owner := actor(t, db, "primary@bottega.example", "bottega")
-		q, err := models.QuoteSeats(ctx, db, clock, owner, "chat_code", 3)
+		q, err := models.QuoteSeats(ctx, db, clock, owner, "chat_code", 3, models.PurposeSeats)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -192,7 +192,7 @@ func TestConcurrentUpgradesChargeOnce(t *testing.T) {
 			go func() {
 				defer wg.Done()
 				<-start
-				results[i], errs[i] = models.PurchaseSeats(ctx, db, clock, owner, q.Token, "chat_code", 3, nil)
+				results[i], errs[i] = models.PurchaseSeats(ctx, db, clock, owner, q.Token, "chat_code", 3, models.PurposeSeats, nil)
 			}()
 		}
 		close(start)

@@ -11,7 +11,6 @@ import (
 	"net/mail"
 	"strings"
 	"time"
-	"unicode/utf8"
 
 	"gorm.io/gorm"
 )
@@ -98,7 +97,7 @@ func BuySeatAndInvite(ctx context.Context, db *gorm.DB, clock Clock, actor Actor
 		return InviteResult{}, Purchase{}, err
 	}
 	var out InviteResult
-	p, err := PurchaseSeats(ctx, db, clock, actor, quote, in.SeatType, 1, func(tx *gorm.DB) error {
+	p, err := PurchaseSeats(ctx, db, clock, actor, quote, in.SeatType, 1, PurposeInvite(in.Email), func(tx *gorm.DB) error {
 		var err error
 		out, err = inviteTx(tx, clock, actor, in, compose)
 		return err
@@ -111,9 +110,9 @@ func checkInvite(actor Actor, in InviteInput) error {
 		return err
 	}
 	switch in.Role {
-	case RoleMember, RoleAdmin:
-	case RoleOwner:
-		if err := actor.Check(GrantOwner); err != nil {
+	case RoleMember:
+	case RoleAdmin, RoleOwner: // making someone Admin or Owner needs that right (SPEC §2)
+		if err := actor.Check(map[Role]Permission{RoleAdmin: GrantAdmin, RoleOwner: GrantOwner}[in.Role]); err != nil {
 			return err
 		}
 	default:
@@ -397,10 +396,16 @@ var ErrInvitationClosed = errors.New("invitation closed")
 // AcceptInvitation turns a pending invitation into a membership (R-INV-2):
 // a new user is created with name and password, or an existing user proves
 // their password; the reserved seat becomes an assigned one. Single use.
-func AcceptInvitation(ctx context.Context, db *gorm.DB, clock Clock, token, name, password string) (User, Organization, error) {
+// The password is checked (under the sign-in throttle) or hashed before the
+// transaction, through the hashing pool.
+func AcceptInvitation(ctx context.Context, db *gorm.DB, clock Clock, h *Hasher, token, name, password, clientAddr string) (User, Organization, error) {
+	proof, err := proveAcceptance(ctx, db, clock, h, token, name, password, clientAddr)
+	if err != nil {
+		return User{}, Organization{}, err
+	}
 	var user User
 	var org Organization
-	err := db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+	err = db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
 		var inv Invitation
 		err := tx.Where("token_hash = ?", hashToken(token)).Take(&inv).Error
 		if errors.Is(err, gorm.ErrRecordNotFound) {
@@ -425,25 +430,17 @@ func AcceptInvitation(ctx context.Context, db *gorm.DB, clock Clock, token, name
 		err = tx.Where("email = ?", inv.Email).Take(&user).Error
 		switch {
 		case errors.Is(err, gorm.ErrRecordNotFound):
-			name = strings.TrimSpace(name)
-			if name == "" || utf8.RuneCountInString(name) > 200 {
-				return Invalidf("name", "invite.accept.name", nil)
+			if proof.hash == "" {
+				return ErrInvitationClosed // it was not open when the proof was made
 			}
-			if utf8.RuneCountInString(password) < MinPasswordLength || len(password) > 1024 {
-				return Invalidf("password", "invite.accept.password", map[string]any{"Min": MinPasswordLength})
-			}
-			hash, err := HashPassword(password)
-			if err != nil {
-				return err
-			}
-			user = User{Email: inv.Email, Name: name, PasswordHash: hash}
+			user = User{Email: inv.Email, Name: strings.TrimSpace(name), PasswordHash: proof.hash}
 			if err := tx.Create(&user).Error; err != nil {
 				return err
 			}
 		case err != nil:
 			return err
 		default:
-			if !CheckPassword(user.PasswordHash, password) {
+			if proof.userID != user.ID { // the account appeared after the proof: sign in with it
 				return Invalidf("password", "invite.accept.wrong_password", nil)
 			}
 		}

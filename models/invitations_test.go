@@ -68,14 +68,14 @@ func TestInviteLifecycle(t *testing.T) {
 		if err != nil || st.OrgName != "Acme Corp" || st.HasAccount || st.Status != models.InvitePending {
 			t.Fatalf("lookup: %+v %v", st, err)
 		}
-		if _, _, err := models.AcceptInvitation(ctx, db, clock, res.Token, "Nuova Persona", "short"); invalidKey(err) != "invite.accept.password" {
+		if _, _, err := models.AcceptInvitation(ctx, db, clock, testHasher, res.Token, "Nuova Persona", "short", "192.0.2.9"); invalidKey(err) != "invite.accept.password" {
 			t.Fatalf("short password: %v", err)
 		}
-		u, org, err := models.AcceptInvitation(ctx, db, clock, res.Token, "Nuova Persona", "a-long-enough-password")
+		u, org, err := models.AcceptInvitation(ctx, db, clock, testHasher, res.Token, "Nuova Persona", "a-long-enough-password", "192.0.2.9")
 		if err != nil || org.Slug != "acme" || u.Name != "Nuova Persona" {
 			t.Fatalf("accept: %v", err)
 		}
-		if _, _, err := models.AcceptInvitation(ctx, db, clock, res.Token, "x", "a-long-enough-password"); !errors.Is(err, models.ErrInvitationClosed) {
+		if _, _, err := models.AcceptInvitation(ctx, db, clock, testHasher, res.Token, "x", "a-long-enough-password", "192.0.2.9"); !errors.Is(err, models.ErrInvitationClosed) {
 			t.Fatalf("second use: %v", err)
 		}
 		if p := pool(t, db, "acme", "enterprise"); p.Assigned != 22 {
@@ -87,7 +87,7 @@ func TestInviteLifecycle(t *testing.T) {
 		modeltest.CheckSeatInvariant(t, db)
 
 		// Revoke and expiry free the seat.
-		r2, err := models.Invite(ctx, db, clock, admin, models.InviteInput{Email: "two@example.com", Role: models.RoleAdmin, SeatType: "enterprise", Lang: "en"}, compose)
+		r2, err := models.Invite(ctx, db, clock, admin, models.InviteInput{Email: "two@example.com", Role: models.RoleMember, SeatType: "enterprise", Lang: "en"}, compose)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -97,7 +97,7 @@ func TestInviteLifecycle(t *testing.T) {
 		if p := pool(t, db, "acme", "enterprise"); p.Assigned != 22 {
 			t.Fatalf("revoke kept the seat: %+v", p)
 		}
-		if _, _, err := models.AcceptInvitation(ctx, db, clock, r2.Token, "x", "a-long-enough-password"); !errors.Is(err, models.ErrInvitationClosed) {
+		if _, _, err := models.AcceptInvitation(ctx, db, clock, testHasher, r2.Token, "x", "a-long-enough-password", "192.0.2.9"); !errors.Is(err, models.ErrInvitationClosed) {
 			t.Fatalf("revoked link: %v", err)
 		}
 		r3, err := models.Invite(ctx, db, clock, admin, models.InviteInput{Email: "three@example.com", Role: models.RoleMember, SeatType: "enterprise", Lang: "en"}, compose)
@@ -114,10 +114,10 @@ func TestInviteLifecycle(t *testing.T) {
 		if p := pool(t, db, "acme", "enterprise"); p.Assigned != 22 {
 			t.Fatalf("expiry kept the seat: %+v", p)
 		}
-		if _, _, err := models.AcceptInvitation(ctx, db, later, r3.Token, "x", "a-long-enough-password"); !errors.Is(err, models.ErrInvitationClosed) {
+		if _, _, err := models.AcceptInvitation(ctx, db, later, testHasher, r3.Token, "x", "a-long-enough-password", "192.0.2.9"); !errors.Is(err, models.ErrInvitationClosed) {
 			t.Fatalf("expired link: %v", err)
 		}
-		if _, _, err := models.AcceptInvitation(ctx, db, later, "not-a-token", "x", "a-long-enough-password"); !errors.Is(err, models.ErrNotFound) {
+		if _, _, err := models.AcceptInvitation(ctx, db, later, testHasher, "not-a-token", "x", "a-long-enough-password", "192.0.2.9"); !errors.Is(err, models.ErrNotFound) {
 			t.Fatalf("unknown link: %v", err)
 		}
 		modeltest.CheckSeatInvariant(t, db)
@@ -140,10 +140,10 @@ func TestInviteExistingUserAndResend(t *testing.T) {
 		if _, err := models.LookupInvitation(ctx, db, clock, res.Token); !errors.Is(err, models.ErrNotFound) {
 			t.Fatal("the old link still works after a resend")
 		}
-		if _, _, err := models.AcceptInvitation(ctx, db, clock, again.Token, "", "wrong-password-here"); invalidKey(err) != "invite.accept.wrong_password" {
+		if _, _, err := models.AcceptInvitation(ctx, db, clock, testHasher, again.Token, "", "wrong-password-here", "192.0.2.9"); invalidKey(err) != "invite.accept.wrong_password" {
 			t.Fatalf("existing user, wrong password: %v", err)
 		}
-		u, _, err := models.AcceptInvitation(ctx, db, clock, again.Token, "", "pw")
+		u, _, err := models.AcceptInvitation(ctx, db, clock, testHasher, again.Token, "", "pw", "192.0.2.9")
 		if err != nil || u.Email != "admin@acme.example" {
 			t.Fatalf("existing user joins: %v", err)
 		}
@@ -167,7 +167,7 @@ func TestInviteNoSeatAndBuy(t *testing.T) {
 		if n := modeltest.MustCount(t, db, &models.Invitation{}, ""); n != 0 {
 			t.Fatal("a refused invitation was kept")
 		}
-		q, err := models.QuoteSeats(ctx, db, clock, owner, "chat_code", 1)
+		q, err := models.QuoteSeats(ctx, db, clock, owner, "chat_code", 1, models.PurposeInvite(in.Email))
 		if err != nil {
 			t.Fatal(err)
 		}

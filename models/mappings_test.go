@@ -47,8 +47,8 @@ func TestGroupMappings(t *testing.T) {
 			return got
 		}
 		// bottega holds all 10 Chat + Claude Code seats: buy 2 more, free.
-		q0, _ := models.QuoteSeats(ctx, db, clock, owner, "chat_code", 2)
-		if _, err := models.PurchaseSeats(ctx, db, clock, owner, q0.Token, "chat_code", 2, nil); err != nil {
+		q0, _ := models.QuoteSeats(ctx, db, clock, owner, "chat_code", 2, models.PurposeSeats)
+		if _, err := models.PurchaseSeats(ctx, db, clock, owner, q0.Token, "chat_code", 2, models.PurposeSeats, nil); err != nil {
 			t.Fatal(err)
 		}
 		save([]models.MappingRow{{Group: "design", SeatType: "chat"}, {Group: "engineering", SeatType: "chat_code"}, {Group: "contractors", SeatType: ""}})
@@ -97,8 +97,8 @@ func TestGroupMappings(t *testing.T) {
 		}
 		// Two Chat + Claude Code seats bought: the first in line (eng3, then
 		// nobody) get them.
-		q, _ := models.QuoteSeats(ctx, db, clock, owner, "chat_code", 2)
-		if pur, err := models.PurchaseSeats(ctx, db, clock, owner, q.Token, "chat_code", 2, nil); err != nil || pur.Admitted != 2 {
+		q, _ := models.QuoteSeats(ctx, db, clock, owner, "chat_code", 2, models.PurposeSeats)
+		if pur, err := models.PurchaseSeats(ctx, db, clock, owner, q.Token, "chat_code", 2, models.PurposeSeats, nil); err != nil || pur.Admitted != 2 {
 			t.Fatalf("purchase: %v admitted %d", err, pur.Admitted)
 		}
 		for _, e := range []string{"eng3@bottega.example", "nobody@bottega.example"} {

@@ -110,7 +110,7 @@ func BuySeatAndAssign(ctx context.Context, db *gorm.DB, clock Clock, actor Actor
 	}
 	c.Confirmed = true
 	var out MemberResult
-	p, err := PurchaseSeats(ctx, db, clock, actor, token, c.To, 1, func(tx *gorm.DB) error {
+	p, err := PurchaseSeats(ctx, db, clock, actor, token, c.To, 1, PurposeAssign(c.MembershipID), func(tx *gorm.DB) error {
 		var err error
 		out, err = changeSeat(tx, actor, c)
 		return err

@@ -126,7 +126,7 @@ func TestBuySeatAndAssign(t *testing.T) {
 		clock := demo(t, db)
 		owner := actor(t, db, "owner@bottega.example", "bottega")
 		b := memberID(t, db, "member@bottega.example", "bottega")
-		q, err := models.QuoteSeats(ctx, db, clock, owner, "chat_code", 1)
+		q, err := models.QuoteSeats(ctx, db, clock, owner, "chat_code", 1, models.PurposeAssign(b))
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -144,8 +144,16 @@ func TestBuySeatAndAssign(t *testing.T) {
 		if p, _, err := models.BuySeatAndAssign(ctx, db, clock, owner, q.Token, models.SeatChange{MembershipID: b, From: "chat", To: "chat_code"}); err != nil || !p.Repeat {
 			t.Fatalf("repeat: %v %+v", err, p)
 		}
+		// The spent quote for another member, or on Billing: refused, nothing changes.
+		other := memberID(t, db, "admin@bottega.example", "bottega")
+		if _, _, err := models.BuySeatAndAssign(ctx, db, clock, owner, q.Token, models.SeatChange{MembershipID: other, From: "chat_code", To: "chat_code"}); invalidKey(err) != "billing.quote.other_change" {
+			t.Fatalf("spent quote for another member: %v", err)
+		}
+		if _, err := models.PurchaseSeats(ctx, db, clock, owner, q.Token, "chat_code", 1, models.PurposeSeats, nil); invalidKey(err) != "billing.quote.other_change" {
+			t.Fatalf("spent assign quote on Billing: %v", err)
+		}
 		// A stale member rolls the purchase back.
-		q2, _ := models.QuoteSeats(ctx, db, clock, owner, "chat_code", 1)
+		q2, _ := models.QuoteSeats(ctx, db, clock, owner, "chat_code", 1, models.PurposeAssign(b))
 		var stale *models.Stale
 		if _, _, err := models.BuySeatAndAssign(ctx, db, clock, owner, q2.Token, models.SeatChange{MembershipID: b, From: "chat", To: "chat_code"}); !errors.As(err, &stale) {
 			t.Fatalf("stale: %v", err)

@@ -216,8 +216,10 @@ type SeatQuote struct {
 	AmountMinor int64     `gorm:"not null"`
 	QuotedOn    time.Time `gorm:"not null"` // the UTC day the amount is valid for
 	CreatedBy   int64     `gorm:"not null"`
-	InvoiceID   *int64    // set once the quote is charged
-	CreatedAt   time.Time
+	// Purpose is the change the quote was made for (see Purpose).
+	Purpose   string `gorm:"size:400;not null;default:''"`
+	InvoiceID *int64 // set once the quote is charged
+	CreatedAt time.Time
 }
 
 // InvoiceLineKind says what a line charges for.
@@ -273,8 +275,10 @@ type Setting struct {
 	Value string `gorm:"type:text;not null"`
 }
 
-// LoginFailure is one failed sign-in, counted for rate limiting per account and
-// per client address; kept in the database so that every instance agrees.
+// LoginFailure is one failed sign-in (or one still being checked: the row is
+// written before the hash, see beginAttempt), counted for rate limiting per
+// account and per client address; kept in the database so that every
+// instance agrees.
 type LoginFailure struct {
 	ID        int64     `gorm:"primaryKey"`
 	Scope     string    `gorm:"size:400;not null;index:idx_login_failures_scope_at,priority:1"`

@@ -73,7 +73,7 @@ func TestDemoData(t *testing.T) {
 			t.Errorf("maison plan = %+v", maison)
 		}
 		for _, l := range models.DemoLogins() {
-			u, err := models.Authenticate(ctx, db, clock, l.Email, "pw-for-tests", "192.0.2.1")
+			u, err := models.Authenticate(ctx, db, clock, testHasher, l.Email, "pw-for-tests", "192.0.2.1")
 			if err != nil {
 				t.Fatalf("%s cannot sign in: %v", l.Email, err)
 			}

@@ -136,7 +136,7 @@ func TestSystemAndTokenActorsPassTheSameChecks(t *testing.T) {
 		if _, err := models.ChangeSeat(ctx, db, token, models.SeatChange{MembershipID: mia, From: "enterprise", To: "", Confirmed: true}); err != nil {
 			t.Fatalf("token: %v", err)
 		}
-		if _, err := models.QuoteSeats(ctx, db, clock, token, "enterprise", 1); err == nil {
+		if _, err := models.QuoteSeats(ctx, db, clock, token, "enterprise", 1, models.PurposeSeats); err == nil {
 			t.Fatal("a SCIM token was allowed to buy seats")
 		}
 		primary := memberID(t, db, "primary@acme.example", "acme")

@@ -4,7 +4,12 @@ import (
 	"errors"
 	"net"
 	"net/http"
+	"net/url"
+	"strconv"
 	"strings"
+	"time"
+	"unicode"
+	"unicode/utf8"
 
 	"github.com/seatdesk/seatdesk/locales"
 	"github.com/seatdesk/seatdesk/models"
@@ -38,12 +43,21 @@ func (s *Server) Login(w http.ResponseWriter, r *http.Request) error {
 		vm.Error = loc.T("auth.login.sso_required", nil)
 		return s.loginPage(w, r, http.StatusUnprocessableEntity, vm)
 	}
-	user, err := models.Authenticate(r.Context(), s.DB, s.Clock, email, password, clientAddr(r))
+	if len(email) > models.MaxEmailLength {
+		vm.Email = "" // not worth showing back; still counted as an attempt
+	}
+	user, err := models.Authenticate(r.Context(), s.DB, s.Clock, s.Hasher, email, password, clientAddr(r))
 	var throttled *models.Throttled
+	var busy *models.Busy
 	var invalid *models.Invalid
 	switch {
 	case errors.As(err, &throttled):
+		retryAfter(w, throttled.RetryAfterMinutes*60)
 		vm.Error = loc.T("auth.login.throttled", map[string]any{"Minutes": throttled.RetryAfterMinutes})
+		return s.loginPage(w, r, http.StatusTooManyRequests, vm)
+	case errors.As(err, &busy):
+		retryAfter(w, busy.RetryAfterSeconds)
+		vm.Error = loc.T("auth.login.busy", nil)
 		return s.loginPage(w, r, http.StatusTooManyRequests, vm)
 	case errors.As(err, &invalid):
 		vm.Error = loc.Message(invalid.Key, invalid.Args)
@@ -113,12 +127,40 @@ func (s *Server) Health(w http.ResponseWriter, r *http.Request) error {
 	return err
 }
 
-// safeNext keeps a post-login destination on this site.
+// safeNext keeps a post-login destination on this site: a path of this
+// origin that browsers cannot read as another host. Browsers drop tabs and
+// newlines and turn backslashes into slashes before resolving a Location
+// ("/\t/evil" becomes "//evil"), so control characters, backslashes and any
+// "//" are refused, as is anything url.Parse sees with a scheme or a host.
 func safeNext(next string) string {
-	if !strings.HasPrefix(next, "/") || strings.HasPrefix(next, "//") || strings.HasPrefix(next, "/\\") || strings.ContainsAny(next, "\r\n") {
+	if !strings.HasPrefix(next, "/") || len(next) > 2048 || !plainPath(next) {
 		return "/"
 	}
+	u, err := url.Parse(next)
+	if err != nil || u.Scheme != "" || u.Host != "" || u.User != nil || u.Opaque != "" || !plainPath(u.Path) {
+		return "/" // the decoded path is held to the same rules (%09, %5C)
+	}
 	return next
+}
+
+// plainPath: valid UTF-8 without control characters, backslashes or "//".
+func plainPath(p string) bool {
+	if strings.Contains(p, "//") || strings.ContainsRune(p, '\\') || !utf8.ValidString(p) {
+		return false
+	}
+	for _, r := range p {
+		if unicode.IsControl(r) || unicode.Is(unicode.Zl, r) || unicode.Is(unicode.Zp, r) {
+			return false
+		}
+	}
+	return true
+}
+
+// hashWait is how long a sign-in waits for a free hashing slot before 429.
+const hashWait = 2 * time.Second
+
+func retryAfter(w http.ResponseWriter, seconds int) {
+	w.Header().Set("Retry-After", strconv.Itoa(seconds))
 }
 
 func clientAddr(r *http.Request) string {

@@ -68,7 +68,7 @@ func (s *Server) ReviewSeats(w http.ResponseWriter, r *http.Request) error {
 	n, err := formInt(r, "add", 1, models.MaxSeatsPerPurchase, "billing.seats.quantity_range")
 	var q models.Quote
 	if err == nil {
-		q, err = models.QuoteSeats(r.Context(), s.DB, s.Clock, actor, seatType, n)
+		q, err = models.QuoteSeats(r.Context(), s.DB, s.Clock, actor, seatType, n, models.PurposeSeats)
 	}
 	var invalid *models.Invalid
 	if errors.As(err, &invalid) {
@@ -92,7 +92,7 @@ func (s *Server) UpgradeSeats(w http.ResponseWriter, r *http.Request) error {
 	n, err := formInt(r, "add", 1, models.MaxSeatsPerPurchase, "billing.seats.quantity_range")
 	var p models.Purchase
 	if err == nil {
-		p, err = models.PurchaseSeats(r.Context(), s.DB, s.Clock, actor, r.PostFormValue("quote"), seatType, n, nil)
+		p, err = models.PurchaseSeats(r.Context(), s.DB, s.Clock, actor, r.PostFormValue("quote"), seatType, n, models.PurposeSeats, nil)
 	}
 	if err != nil {
 		return s.billingRefused(w, r, err, func(vm *templates.Billing, msg string) {
@@ -223,11 +223,31 @@ func (s *Server) billingRefused(w http.ResponseWriter, r *http.Request, err erro
 		vm.Error = msg // about the plan, not about one form
 	} else {
 		place(&vm, msg)
+		if !refusalShown(vm) {
+			// The form that asked is not on the page (a seat type the plan
+			// lacks, extra usage on a usage-based plan): say it on top.
+			vm.Editor, vm.Reduction, vm.ExtraUsageError = nil, nil, ""
+			vm.Error = msg
+		}
 	}
 	if isHTMX(r) {
 		return s.fragment(w, r, http.StatusUnprocessableEntity, templates.BillingBody(vm))
 	}
 	return s.page(w, r, http.StatusUnprocessableEntity, locales.T(r.Context(), "nav.billing"), "billing", templates.BillingPage(vm))
+}
+
+// refusalShown reports whether the form a refusal was placed next to is on
+// the page (see BillingBody and its sections).
+func refusalShown(vm templates.Billing) bool {
+	switch {
+	case vm.Editor != nil:
+		return vm.CanManage && hasSeat(vm, vm.Editor.SeatType)
+	case vm.Reduction != nil:
+		return vm.CanManage && hasSeat(vm, vm.Reduction.SeatType)
+	case vm.ExtraUsageError != "":
+		return vm.IsOwner && vm.PlanModel == string(models.PlanLegacySeat)
+	}
+	return false
 }
 
 // seatsSection renders the Seats section for htmx, or the whole page.

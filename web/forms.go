@@ -1,10 +1,13 @@
 package web
 
 import (
+	"errors"
 	"net/http"
+	"net/url"
 	"regexp"
 	"strconv"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/seatdesk/seatdesk/models"
 )
@@ -37,3 +40,56 @@ func formInt(r *http.Request, field string, min, max int, rangeKey string) (int,
 	}
 	return n, nil
 }
+
+// Limits at the edge: no field of Seatdesk is longer than maxFieldBytes (the
+// longest, a password, is at most 1,024 bytes), and no form body is larger
+// than maxBodyBytes.
+const (
+	maxFieldBytes = 4096
+	maxBodyBytes  = 64 << 10
+)
+
+// checkInput refuses, before any handler runs, what no field accepts and
+// PostgreSQL would reject with an error: a NUL byte or invalid UTF-8 in the
+// path (404: no such page), or in a query or form value (422, in the user's
+// language), and over-long values. Both databases answer the same.
+func checkInput(w http.ResponseWriter, r *http.Request) error {
+	if !cleanText(r.URL.Path) {
+		return models.ErrNotFound
+	}
+	query, _ := url.ParseQuery(r.URL.RawQuery) // malformed escapes are dropped, as r.URL.Query() does
+	if err := checkValues(query); err != nil {
+		return err
+	}
+	if r.Method != http.MethodPost {
+		return nil
+	}
+	r.Body = http.MaxBytesReader(w, r.Body, maxBodyBytes)
+	if err := r.ParseForm(); err != nil {
+		var tooLarge *http.MaxBytesError
+		if errors.As(err, &tooLarge) {
+			return models.Invalidf("", "form.too_long", nil)
+		}
+	}
+	return checkValues(r.PostForm)
+}
+
+func checkValues(vs url.Values) error {
+	for k, list := range vs {
+		if !cleanText(k) {
+			return models.Invalidf("", "form.bad_characters", nil)
+		}
+		for _, v := range list {
+			if !cleanText(v) {
+				return models.Invalidf(k, "form.bad_characters", nil)
+			}
+			if len(v) > maxFieldBytes {
+				return models.Invalidf(k, "form.too_long", nil)
+			}
+		}
+	}
+	return nil
+}
+
+// cleanText is valid UTF-8 without NUL bytes.
+func cleanText(s string) bool { return utf8.ValidString(s) && !strings.ContainsRune(s, 0) }

@@ -43,7 +43,12 @@ func (s *Server) Invite(w http.ResponseWriter, r *http.Request) error {
 func (s *Server) BuyAndInvite(w http.ResponseWriter, r *http.Request) error {
 	actor := ActorFrom(r.Context())
 	in := inviteInput(r)
-	res, _, err := models.BuySeatAndInvite(r.Context(), s.DB, s.Clock, actor, r.PostFormValue("quote"), in, s.composer(r))
+	res, p, err := models.BuySeatAndInvite(r.Context(), s.DB, s.Clock, actor, r.PostFormValue("quote"), in, s.composer(r))
+	if err == nil && p.Repeat {
+		// A replay (double click): the first request invited and sent the
+		// email; say so again and send nothing.
+		return s.invitationDone(w, r, nil, "invite.sent", models.NormalizeEmail(in.Email))
+	}
 	return s.inviteAnswer(w, r, in, res, err)
 }
 
@@ -105,7 +110,7 @@ func (s *Server) inviteAnswer(w http.ResponseWriter, r *http.Request, in models.
 		status = http.StatusConflict
 		form.NoSeat = true
 		if memberRights(actor).BuySeats {
-			if q, qerr := models.QuoteSeats(r.Context(), s.DB, s.Clock, actor, noSeat.SeatType, 1); qerr == nil {
+			if q, qerr := models.QuoteSeats(r.Context(), s.DB, s.Clock, actor, noSeat.SeatType, 1, models.PurposeInvite(in.Email)); qerr == nil {
 				form.Quote = reviewVM(q)
 			}
 		}
@@ -268,9 +273,28 @@ func (s *Server) AcceptForm(w http.ResponseWriter, r *http.Request) error {
 // organization, and signs the new member in.
 func (s *Server) Accept(w http.ResponseWriter, r *http.Request) error {
 	token := r.PathValue("token")
-	user, org, err := models.AcceptInvitation(r.Context(), s.DB, s.Clock, token, r.PostFormValue("name"), r.PostFormValue("password"))
-	var invalid *models.Invalid
+	user, org, err := models.AcceptInvitation(r.Context(), s.DB, s.Clock, s.Hasher, token, r.PostFormValue("name"), r.PostFormValue("password"), clientAddr(r))
+	var (
+		invalid   *models.Invalid
+		throttled *models.Throttled
+		busy      *models.Busy
+	)
 	switch {
+	case errors.As(err, &throttled), errors.As(err, &busy):
+		// The password check is throttled like a sign-in: say so on the form.
+		vm, verr := s.acceptVM(r)
+		if verr != nil {
+			return verr
+		}
+		loc := locales.From(r.Context())
+		if throttled != nil {
+			retryAfter(w, throttled.RetryAfterMinutes*60)
+			vm.Error = loc.T("auth.login.throttled", map[string]any{"Minutes": throttled.RetryAfterMinutes})
+		} else {
+			retryAfter(w, busy.RetryAfterSeconds)
+			vm.Error = loc.T("auth.login.busy", nil)
+		}
+		return s.acceptPageStatus(w, r, http.StatusTooManyRequests, vm)
 	case err == nil:
 		if err := s.sessions.signIn(w, r, user.ID); err != nil {
 			return err

@@ -165,7 +165,7 @@ func (s *Server) rowAnswer(w http.ResponseWriter, r *http.Request, id int64, err
 	case errors.As(err, &noSeat):
 		actor := ActorFrom(r.Context())
 		if memberRights(actor).BuySeats {
-			q, qerr := models.QuoteSeats(r.Context(), s.DB, s.Clock, actor, noSeat.SeatType, 1)
+			q, qerr := models.QuoteSeats(r.Context(), s.DB, s.Clock, actor, noSeat.SeatType, 1, models.PurposeAssign(id))
 			if qerr == nil {
 				return s.rowPanel(w, r, id, http.StatusConflict, &templates.RowPanel{Kind: "buy_seat", To: to, Quote: reviewVM(q)})
 			}

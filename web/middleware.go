@@ -21,7 +21,6 @@ type reqState struct {
 	user   *models.User
 	actor  *models.Actor
 	format Format // how errors are written: the route's
-	status int
 }
 
 type stateKey struct{}
@@ -64,7 +63,7 @@ func (s *Server) middleware(next http.Handler) http.Handler {
 		ctx = locales.With(ctx, s.Catalog.Locale(s.language(w, r)))
 		r = r.WithContext(ctx)
 		rec := &statusRecorder{ResponseWriter: w, status: http.StatusOK}
-		secureHeaders(rec.Header(), r.TLS != nil)
+		secureHeaders(rec.Header(), s.https)
 		rec.Header().Set("X-Request-Id", st.id)
 		defer func() {
 			if p := recover(); p != nil {
@@ -88,8 +87,9 @@ func (s *Server) middleware(next http.Handler) http.Handler {
 // cookie, else Accept-Language.
 func (s *Server) language(w http.ResponseWriter, r *http.Request) string {
 	if q := r.URL.Query().Get("lang"); locales.Supported(q) {
+		// #nosec G124 -- Secure follows the https base URL (also behind a TLS proxy); plain http serves development (make run).
 		http.SetCookie(w, &http.Cookie{Name: langCookie, Value: q, Path: "/", MaxAge: 365 * 24 * 3600,
-			HttpOnly: true, SameSite: http.SameSiteLaxMode, Secure: r.TLS != nil})
+			HttpOnly: true, SameSite: http.SameSiteLaxMode, Secure: s.https})
 		return q
 	}
 	if c, err := r.Cookie(langCookie); err == nil && locales.Supported(c.Value) {
@@ -128,6 +128,12 @@ func (s *Server) guard(rt Route) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		st := state(r.Context())
 		st.format = rt.Errors
+		if rt.Auth != SCIM { // SCIM bodies are JSON, checked by the SCIM handlers
+			if err := checkInput(w, r); err != nil {
+				s.fail(w, r, err)
+				return
+			}
+		}
 		if err := s.authenticate(r, rt, st); err != nil {
 			s.fail(w, r, err)
 			return

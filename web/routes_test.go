@@ -37,8 +37,7 @@ func TestRouteTablePermissions(t *testing.T) {
 		db.Joins("JOIN users ON users.id = memberships.user_id").Take(&giulia, "users.email = ?", "giulia.rossi1@acme.example")
 		clients := map[string]*client{} // one signed-in browser per role
 		acmeToken, bottegaToken := scimToken(t, db, "acme", "Okta"), scimToken(t, db, "bottega", "Entra")
-		var group models.Group // a group of acme, for the Groups {id} rows
-		group = models.Group{OrgID: giulia.OrgID, DisplayName: "engineering"}
+		group := models.Group{OrgID: giulia.OrgID, DisplayName: "engineering"} // a group of acme, for the Groups {id} rows
 		db.Create(&group)
 		for _, rt := range s.routes() {
 			method, pattern, _ := strings.Cut(rt.Pattern, " ")

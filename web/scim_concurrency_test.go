@@ -113,7 +113,7 @@ func TestSCIMCreatesRaceForTenSeats(t *testing.T) {
 	}
 }
 
-func actorOf(t *testing.T, h *harness, email, slug string) models.Actor {
+func actorOf(t testing.TB, h *harness, email, slug string) models.Actor {
 	t.Helper()
 	var u models.User
 	if err := h.db.Take(&u, "email = ?", email).Error; err != nil {
@@ -130,11 +130,11 @@ func actorOf(t *testing.T, h *harness, email, slug string) models.Actor {
 func buy(t *testing.T, h *harness, owner models.Actor, n int) models.Purchase {
 	t.Helper()
 	ctx := context.Background()
-	q, err := models.QuoteSeats(ctx, h.db, h.s.Clock, owner, "enterprise", n)
+	q, err := models.QuoteSeats(ctx, h.db, h.s.Clock, owner, "enterprise", n, models.PurposeSeats)
 	if err != nil {
 		t.Fatal(err)
 	}
-	p, err := models.PurchaseSeats(ctx, h.db, h.s.Clock, owner, q.Token, "enterprise", n, nil)
+	p, err := models.PurchaseSeats(ctx, h.db, h.s.Clock, owner, q.Token, "enterprise", n, models.PurposeSeats, nil)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -32,6 +32,9 @@ type Deps struct {
 	Static  fs.FS
 	Mailer  mailer.Mailer
 	Sealer  models.Sealer // seals the client secrets of single sign-on
+	// Hasher bounds the password hashes computed at once (64 MiB each);
+	// nil gets a pool of models.DefaultHashSlots.
+	Hasher *models.Hasher
 }
 
 // Server holds every dependency of the handlers; it has no mutable state of
@@ -41,17 +44,24 @@ type Server struct {
 	sessions   *SessionStore
 	baseURL    string
 	httpClient *http.Client // to identity providers
+	// https: the public base URL is https, so cookies are Secure and HSTS is
+	// sent even when TLS ends at a proxy in front of Seatdesk.
+	https bool
 }
 
 // New builds the HTTP handler.
 func New(cfg Config, deps Deps) http.Handler { return newServer(cfg, deps).handler() }
 
 func newServer(cfg Config, d Deps) *Server {
+	if d.Hasher == nil {
+		d.Hasher = models.NewHasher(models.DefaultHashSlots, hashWait)
+	}
 	return &Server{
 		Deps:       d,
 		sessions:   NewSessionStore(d.DB, d.Clock, cfg.SessionKey, isHTTPS(cfg.BaseURL)),
 		baseURL:    cfg.BaseURL,
 		httpClient: &http.Client{Timeout: 10 * time.Second},
+		https:      isHTTPS(cfg.BaseURL),
 	}
 }
 

@@ -27,6 +27,7 @@ import (
 
 var errUsage = errors.New("usage")
 
+// #nosec G101 -- the usage text shows the shape of an SMTP URL, it holds no credential.
 const usage = `Seatdesk: seat management for Enterprise plans.
 
 Usage:
@@ -293,7 +294,10 @@ func serve(ctx context.Context, cfg config, log *slog.Logger, stdout io.Writer, 
 		return err
 	}
 	handler := web.New(web.Config{BaseURL: cfg.baseURL, SessionKey: key}, web.Deps{
-		DB: db, Clock: models.SystemClock{}, Log: log, Catalog: catalog, Static: static.Files, Mailer: mail, Sealer: sealer})
+		DB: db, Clock: models.SystemClock{}, Log: log, Catalog: catalog, Static: static.Files, Mailer: mail, Sealer: sealer,
+		// Password hashes (argon2id, 64 MiB each) run two at a time; a sign-in
+		// waits up to 2 s for a slot, then answers 429 with Retry-After.
+		Hasher: models.NewHasher(models.DefaultHashSlots, 2*time.Second)})
 	ln, err := net.Listen("tcp", cfg.addr)
 	if err != nil {
 		return err
