@@ -411,24 +411,72 @@ func (p Provisioner) SaveMappings(ctx context.Context, actor Actor, rows []Mappi
 		if out.Token != token {
 			return Invalidf("", "mappings.stale", nil)
 		}
-		before, err := loadMappings(tx, actor.Org.ID)
+		return p.replaceMappings(tx, actor, rows, out.entries)
+	})
+	return out, err
+}
+
+// PurposeMappings is buying the seats a previewed change of the mappings
+// needs, to save it in the same step.
+func PurposeMappings(planToken string) Purpose { return Purpose("mappings:" + planToken) }
+
+// SaveMappingsAndBuy is the Owner's "Save and buy": one purchase of the
+// seats the preview said were missing (the reviewed quote, charged once) and
+// the mappings saved and applied, in one transaction. The preview is checked
+// against the state before the purchase; then everyone it made wait moves.
+func (p Provisioner) SaveMappingsAndBuy(ctx context.Context, actor Actor, rows []MappingRow, planToken, quoteToken, seatType string, n int) (MappingPlan, Purchase, error) {
+	if err := actor.Check(ConfigureProvisioning); err != nil {
+		return MappingPlan{}, Purchase{}, err
+	}
+	var out MappingPlan
+	pur, err := PurchaseSeats(ctx, p.DB, p.Clock, actor, quoteToken, seatType, n, PurposeMappings(planToken), func(tx *gorm.DB) error {
+		allocs, err := allocations(tx, actor.Org.ID)
 		if err != nil {
 			return err
 		}
-		if err := tx.Where("org_id = ?", actor.Org.ID).Delete(&GroupMapping{}).Error; err != nil {
+		valid, err := validateMappings(rows, allocs)
+		if err != nil {
 			return err
 		}
-		for i, r := range rows {
-			if err := tx.Create(&GroupMapping{OrgID: actor.Org.ID, Position: i, GroupName: r.Group, SeatTypeKey: nullableKey(r.SeatType)}).Error; err != nil {
-				return err
-			}
+		before := make([]Allocation, len(allocs))
+		copy(before, allocs)
+		if a := FindAllocation(before, seatType); a != nil {
+			a.Purchased -= n // as the preview saw it
 		}
-		if err := Audit(tx, actor, "mappings.saved", "organization", actor.Org.ID, mappingState(before), mappingState(rows)); err != nil {
+		previewed, err := plan(tx, actor.Org.ID, valid, before)
+		if err != nil {
 			return err
 		}
-		return applyPlan(tx, actor, out.entries, p.Clock.Now().UTC())
+		if previewed.Token != planToken {
+			return Invalidf("", "mappings.stale", nil)
+		}
+		out, err = plan(tx, actor.Org.ID, valid, allocs)
+		if err != nil {
+			return err
+		}
+		return p.replaceMappings(tx, actor, valid, out.entries)
 	})
-	return out, err
+	return out, pur, err
+}
+
+// replaceMappings stores the mappings and applies a plan, audited.
+func (p Provisioner) replaceMappings(tx *gorm.DB, actor Actor, rows []MappingRow, entries []planEntry) error {
+	before, err := loadMappings(tx, actor.Org.ID)
+	if err != nil {
+		return err
+	}
+	if err := tx.Where("org_id = ?", actor.Org.ID).Delete(&GroupMapping{}).Error; err != nil {
+		return err
+	}
+	for i, r := range rows {
+		if err := tx.Create(&GroupMapping{OrgID: actor.Org.ID, Position: i, GroupName: r.Group, SeatTypeKey: nullableKey(r.SeatType)}).Error; err != nil {
+			return err
+		}
+	}
+	if err := Audit(tx, actor, "mappings.saved", "organization", actor.Org.ID, mappingState(before), mappingState(rows)); err != nil {
+		return err
+	}
+	return applyPlan(tx, actor, entries, p.Clock.Now().UTC())
 }
 
 func mappingState(rows []MappingRow) []string {

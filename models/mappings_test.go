@@ -188,11 +188,37 @@ func TestMappingPreviewEqualsSave(t *testing.T) {
 			t.Fatalf("saved: %d hold Chat + Claude Code by mapping, %d wait; plan %+v", moved, waiting, done)
 		}
 		modeltest.CheckSeatInvariant(t, db)
-		// Nothing left to do: saving again changes nothing.
-		again, _ := models.PreviewMappings(ctx, db, owner, rows)
-		if again.Affected != 0 {
-			t.Fatalf("a second preview: %+v", again)
+		// Save and buy: the 5 who wait need 5 seats; one purchase, charged
+		// once, and the mapping applied in the same step.
+		rows2 := []models.MappingRow{{Group: "engineering", SeatType: "chat_code"}, {Group: "design", SeatType: "chat"}}
+		prev2, err := models.PreviewMappings(ctx, db, owner, rows2)
+		if err != nil || prev2.Affected != 0 {
+			t.Fatalf("preview 2: %v %+v", err, prev2)
 		}
+		q, err := models.QuoteSeats(ctx, db, clock, owner, "chat_code", 5, models.PurposeMappings(prev2.Token))
+		if err != nil {
+			t.Fatal(err)
+		}
+		invoices := modeltest.MustCount(t, db, &models.Invoice{}, "org_id = ?", org.ID)
+		_, pur, err := p.SaveMappingsAndBuy(ctx, owner, rows2, prev2.Token, q.Token, "chat_code", 5)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if pur.Repeat || pur.Invoice.TotalMinor != q.AmountMinor {
+			t.Fatalf("purchase: %+v", pur)
+		}
+		// The same confirmation again charges nothing more.
+		if _, pur, err := p.SaveMappingsAndBuy(ctx, owner, rows2, prev2.Token, q.Token, "chat_code", 5); err != nil || !pur.Repeat {
+			t.Fatalf("repeat: %v %+v", err, pur)
+		}
+		if n := modeltest.MustCount(t, db, &models.Invoice{}, "org_id = ?", org.ID); n != invoices+1 {
+			t.Fatalf("%d invoices, want %d", n, invoices+1)
+		}
+		db.Model(&models.Membership{}).Where("id IN ? AND seat_type_key = ?", ids, "chat_code").Count(&moved)
+		if moved != 6 {
+			t.Fatalf("%d of 6 hold Chat + Claude Code after Save and buy", moved)
+		}
+		modeltest.CheckSeatInvariant(t, db)
 	})
 }
 
