@@ -73,6 +73,7 @@ type Organization struct {
 	Seats       []SeatSummary
 	Members     Members
 	Invitations Invitations
+	Mappings    Mappings
 }
 
 // Invitations is the invite form and the pending invitations.

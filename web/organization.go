@@ -46,7 +46,11 @@ func (s *Server) organizationPage(w http.ResponseWriter, r *http.Request, status
 		}
 		inv = &v
 	}
-	vm := templates.Organization{Seats: seatSummaries(allocs), Members: members, Invitations: *inv}
+	mappings, err := s.mappingsVM(r, actor, allocs)
+	if err != nil {
+		return err
+	}
+	vm := templates.Organization{Seats: seatSummaries(allocs), Members: members, Invitations: *inv, Mappings: mappings}
 	return s.page(w, r, status, locales.T(r.Context(), "nav.organization"), "organization", templates.OrganizationPage(vm))
 }
 
