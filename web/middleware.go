@@ -183,18 +183,7 @@ func (s *Server) authenticate(r *http.Request, rt Route, st *reqState) error {
 
 // currentUser loads the session's user; nil when signed out or the user is gone.
 func (s *Server) currentUser(r *http.Request) (*models.User, error) {
-	uid, err := s.sessions.userID(r)
-	if err != nil || uid == 0 {
-		return nil, err
-	}
-	u, err := models.UserByID(r.Context(), s.DB, uid)
-	if errors.Is(err, models.ErrNotFound) {
-		return nil, nil
-	}
-	if err != nil {
-		return nil, err
-	}
-	return &u, nil
+	return s.sessions.user(r)
 }
 
 // loginURL is the sign-in page that returns to the current page.
