@@ -1742,7 +1742,7 @@ func SeatReviewFacts(r SeatReview, currency string) templ.Component {
 			return templ_7745c5c3_Err
 		}
 		var templ_7745c5c3_Var107 string
-		templ_7745c5c3_Var107, templ_7745c5c3_Err = templ.JoinStringErrs(t(ctx, "billing.review.formula", map[string]any{
+		templ_7745c5c3_Var107, templ_7745c5c3_Err = templ.JoinStringErrs(t(ctx, "billing.review.formula", map[string]any{"Count": r.Quantity,
 			"Quantity": num(ctx, int64(r.Quantity)), "Price": money(ctx, r.PriceMinor, currency),
 			"Remaining": num(ctx, int64(r.RemainingDays)), "Term": num(ctx, int64(r.TermDays)), "Amount": money(ctx, r.AmountMinor, currency)}))
 		if templ_7745c5c3_Err != nil {
