@@ -9,7 +9,8 @@
 // (gitignored).
 import path from 'node:path';
 import type { Page, TestInfo } from '@playwright/test';
-import { demoTerm, expect, expectSameWindow, freshServer, htmxReady, markWindow, prorate, signInFresh, test } from './fresh';
+import { DEMO_PASSWORD } from './env';
+import { demoTerm, expect, expectSameWindow, freshServer, htmxReady, markWindow, prorate, test } from './fresh';
 import { email, money, type Lang } from './support';
 
 const ORG_PAGE = '/orgs/acme/settings/organization';
@@ -33,6 +34,8 @@ const W = {
     ownerBuys: 'Only an Owner can buy seats',
     ownerOnly: 'Only Owners can create and revoke SCIM tokens.',
     seatFor: (name: string) => `Seat type for ${name}`,
+    revokeLabel: (name: string) => `Revoke the token ${name}`,
+    revoked: 'The token is revoked: identity providers using it can no longer connect.',
   },
   it: {
     tokenName: 'Nome del token',
@@ -51,6 +54,8 @@ const W = {
     ownerBuys: 'Solo un Proprietario può acquistare posti',
     ownerOnly: 'Solo i Proprietari possono creare e revocare i token SCIM.',
     seatFor: (name: string) => `Tipo di posto per ${name}`,
+    revokeLabel: (name: string) => `Revoca il token ${name}`,
+    revoked: 'Il token è stato revocato: i provider di identità che lo usano non possono più connettersi.',
   },
   fr: {
     tokenName: 'Nom du jeton',
@@ -69,6 +74,8 @@ const W = {
     ownerBuys: 'Seul un Propriétaire peut acheter des sièges',
     ownerOnly: 'Seuls les Propriétaires peuvent créer et révoquer les jetons SCIM.',
     seatFor: (name: string) => `Type de siège pour ${name}`,
+    revokeLabel: (name: string) => `Révoquer le jeton ${name}`,
+    revoked: "Le jeton est révoqué : les fournisseurs d'identité qui l'utilisent ne peuvent plus se connecter.",
   },
 };
 
@@ -96,6 +103,17 @@ const person = (i: number, lang: Lang) => ({
   active: true,
 });
 
+/**
+ * Signs in without the form and opens the page in lang, as fresh.ts's
+ * signInFresh does, with room for a slow password check on a busy machine.
+ */
+async function signIn(page: Page, who: string, lang: Lang) {
+  await page.context().clearCookies();
+  const res = await page.request.post('/login', { form: { email: who, password: DEMO_PASSWORD, next: '/' }, maxRedirects: 0, timeout: 30_000 });
+  expect(res.status(), `sign-in of ${who}`).toBe(303);
+  await page.goto(`${ORG_PAGE}?lang=${lang}`);
+}
+
 /** A member's row: its header cell starts with the name. */
 const memberRow = (page: Page, name: string) =>
   page.getByTestId('member-row').filter({ has: page.getByRole('rowheader', { name: new RegExp(`^${name}(\\s|$)`) }) });
@@ -109,9 +127,11 @@ for (const lang of ['en', 'it', 'fr'] as Lang[]) {
       page,
       openPage,
     }, testInfo) => {
+      // A long journey with three sign-ins (argon2id is slow by design).
+      test.setTimeout(120_000);
       const w = W[lang];
       await page.context().grantPermissions(['clipboard-read', 'clipboard-write']);
-      await signInFresh(page, email('owner', 'acme'), ORG_PAGE, lang);
+      await signIn(page, email('owner', 'acme'), lang);
       await htmxReady(page);
       await markWindow(page);
       const section = page.getByTestId('provisioning');
@@ -162,7 +182,7 @@ for (const lang of ['en', 'it', 'fr'] as Lang[]) {
 
       // An Admin sees the same, told that an Owner buys; no token buttons.
       const adminPage = await openPage({ baseURL: new URL(page.url()).origin }); // this file's server
-      await signInFresh(adminPage, email('admin', 'acme'), ORG_PAGE, lang);
+      await signIn(adminPage, email('admin', 'acme'), lang);
       const adminList = adminPage.getByTestId('waitlist');
       await expect(adminList.getByTestId('waitlist-count')).toHaveText(w.waiting(1));
       await expect(adminList.getByTestId('waitlist-owner-buys')).toContainText(w.ownerBuys);
@@ -202,6 +222,25 @@ for (const lang of ['en', 'it', 'fr'] as Lang[]) {
       await expect(page.getByTestId('invoice-row')).toHaveCount(2);
       await expect(page.getByTestId('invoice-row').filter({ hasText: 'ACME-00002' })).toHaveCount(1);
       expect(statuses.slice(0, 4).every((s) => s === 'assigned') && statuses[4] === 'waiting', statuses.join()).toBe(true);
+
+      // Without JavaScript: the token is shown on the page that answers the
+      // form, selectable, without the copy button; Revoke asks, then revokes.
+      const plain = await openPage({ baseURL: new URL(page.url()).origin, javaScriptEnabled: false });
+      await plain.context().addCookies(await page.context().cookies()); // the Owner's session
+      await plain.goto(ORG_PAGE);
+      const noJS = plain.getByTestId('provisioning');
+      await noJS.getByLabel(w.tokenName, { exact: true }).fill('Entra');
+      await noJS.getByRole('button', { name: w.create, exact: true }).click();
+      await expect(noJS.getByTestId('new-token')).toContainText(w.newToken('Entra'));
+      expect(await noJS.getByTestId('new-token-value').inputValue()).toMatch(/^sdscim_/);
+      await expect(noJS.getByTestId('new-token').getByRole('button', { name: w.copy })).toBeHidden();
+      await expect(noJS.getByTestId('scim-token-row')).toHaveCount(2);
+      await noJS.getByRole('button', { name: w.revokeLabel('Okta'), exact: true }).click();
+      await plain.getByTestId('confirm-revoke-button').click();
+      await expect(plain).toHaveURL(/done=token_revoked/);
+      await expect(plain.getByTestId('provisioning-notice')).toHaveText(w.revoked);
+      await expect(plain.getByTestId('token-name')).toHaveText(['Entra']);
+      expect((await scim(scimURL, token, 'GET', '/Users?count=1')).status).toBe(401);
     });
   });
 }
