@@ -10,10 +10,15 @@
 import path from 'node:path';
 import type { Page, TestInfo } from '@playwright/test';
 import { DEMO_PASSWORD } from './env';
-import { demoTerm, expect, expectSameWindow, freshServer, htmxReady, markWindow, prorate, test } from './fresh';
+import { demoTerm, expect as baseExpect, expectSameWindow, freshServer, htmxReady, markWindow, prorate, test } from './fresh';
 import { email, money, type Lang } from './support';
 
 const ORG_PAGE = '/orgs/acme/settings/organization';
+
+// Three sign-ins, full-page form posts and a fresh server per language, on a
+// machine other test runs may share: more room than the defaults, never a
+// condition on time.
+const expect = baseExpect.configure({ timeout: 15_000 });
 
 /** The page's wording (locales/*.toml). */
 const W = {
@@ -21,7 +26,7 @@ const W = {
     tokenName: 'Token name',
     create: 'Create token',
     newToken: (name: string) => `Your new token “${name}”`,
-    copy: 'Copy',
+    copyToken: 'Copy the token',
     copied: 'Copied',
     waiting: (n: number) => (n === 1 ? `${n} person is waiting for a seat` : `${n} people are waiting for a seat`),
     buy: (n: number) => `Buy ${n} ${n === 1 ? 'seat' : 'seats'} (Enterprise seat) to admit everyone`,
@@ -41,7 +46,7 @@ const W = {
     tokenName: 'Nome del token',
     create: 'Crea token',
     newToken: (name: string) => `Il tuo nuovo token “${name}”`,
-    copy: 'Copia',
+    copyToken: 'Copia il token',
     copied: 'Copiato',
     waiting: (n: number) => (n === 1 ? `${n} persona è in attesa di un posto` : `${n} persone sono in attesa di un posto`),
     buy: (n: number) => `Acquista ${n} ${n === 1 ? 'posto' : 'posti'} (Posto Enterprise) per ammettere tutti`,
@@ -61,7 +66,7 @@ const W = {
     tokenName: 'Nom du jeton',
     create: 'Créer un jeton',
     newToken: (name: string) => `Votre nouveau jeton « ${name} »`,
-    copy: 'Copier',
+    copyToken: 'Copier le jeton',
     copied: 'Copié',
     waiting: (n: number) => (n === 1 ? `${n} personne attend un siège` : `${n} personnes attendent un siège`),
     buy: (n: number) => `Acheter ${n} ${n === 1 ? 'siège' : 'sièges'} (Siège Enterprise) pour admettre tout le monde`,
@@ -122,6 +127,7 @@ for (const lang of ['en', 'it', 'fr'] as Lang[]) {
   test.describe(`provisioning (${lang})`, () => {
     freshServer();
     test.describe.configure({ mode: 'serial' });
+    test.use({ actionTimeout: 20_000, navigationTimeout: 30_000 });
 
     test(`an Owner connects SCIM; 5 people for 4 free seats; one waits; one seat bought from the wait-list seats them (${lang})`, async ({
       page,
@@ -146,10 +152,11 @@ for (const lang of ['en', 'it', 'fr'] as Lang[]) {
       await expect(created).toContainText(w.newToken('Okta'));
       const token = await created.getByTestId('new-token-value').inputValue();
       expect(token).toMatch(/^sdscim_[A-Za-z0-9_-]{40,}$/);
-      const copy = created.getByRole('button', { name: w.copy });
+      const copy = created.getByRole('button', { name: w.copyToken, exact: true });
       await expect(copy).toBeVisible();
       await copy.click();
-      await expect(copy).toHaveText(w.copied);
+      await expect(created.locator('button[data-copy]')).toHaveText(w.copied);
+      await expect(created.getByRole('button', { name: w.copied, exact: true })).toBeVisible();
       expect(await page.evaluate(() => navigator.clipboard.readText())).toBe(token);
       await expect(section.getByTestId('scim-token-row')).toHaveCount(1);
       await expect(section.getByTestId('token-name')).toHaveText('Okta');
@@ -233,7 +240,7 @@ for (const lang of ['en', 'it', 'fr'] as Lang[]) {
       await noJS.getByRole('button', { name: w.create, exact: true }).click();
       await expect(noJS.getByTestId('new-token')).toContainText(w.newToken('Entra'));
       expect(await noJS.getByTestId('new-token-value').inputValue()).toMatch(/^sdscim_/);
-      await expect(noJS.getByTestId('new-token').getByRole('button', { name: w.copy })).toBeHidden();
+      await expect(noJS.getByTestId('new-token').locator('button[data-copy]')).toBeHidden();
       await expect(noJS.getByTestId('scim-token-row')).toHaveCount(2);
       await noJS.getByRole('button', { name: w.revokeLabel('Okta'), exact: true }).click();
       await plain.getByTestId('confirm-revoke-button').click();

@@ -16,15 +16,23 @@
     if (!button) return;
     var input = document.getElementById(button.getAttribute('data-copy'));
     if (!input) return;
+    // "Copied" for two seconds, in the text and in the accessible name.
     var done = function () {
-      var label = button.getAttribute('data-label') || button.textContent;
-      button.setAttribute('data-label', label);
-      button.textContent = button.getAttribute('data-copied') || label;
+      if (!button.hasAttribute('data-label')) {
+        button.setAttribute('data-label', button.textContent);
+        button.setAttribute('data-aria-label', button.getAttribute('aria-label') || '');
+      }
+      var copied = button.getAttribute('data-copied') || button.getAttribute('data-label');
+      button.textContent = copied;
+      button.setAttribute('aria-label', copied);
       button.classList.add('copied');
-      window.setTimeout(function () {
-        button.textContent = label;
+      window.clearTimeout(Number(button.getAttribute('data-timer')));
+      var timer = window.setTimeout(function () {
+        button.textContent = button.getAttribute('data-label');
+        button.setAttribute('aria-label', button.getAttribute('data-aria-label'));
         button.classList.remove('copied');
       }, 2000);
+      button.setAttribute('data-timer', String(timer));
     };
     if (navigator.clipboard && window.isSecureContext) {
       navigator.clipboard.writeText(input.value).then(done, function () {
