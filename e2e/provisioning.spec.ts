@@ -134,7 +134,7 @@ for (const lang of ['en', 'it', 'fr'] as Lang[]) {
       openPage,
     }, testInfo) => {
       // A long journey with three sign-ins (argon2id is slow by design).
-      test.setTimeout(120_000);
+      test.setTimeout(240_000);
       const w = W[lang];
       await page.context().grantPermissions(['clipboard-read', 'clipboard-write']);
       await signIn(page, email('owner', 'acme'), lang);
