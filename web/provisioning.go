@@ -362,12 +362,10 @@ func (s *Server) waitlistNotice(r *http.Request, v *templates.Waitlist) {
 		if err != nil || n < 0 || n > models.MaxSeatsPerPurchase {
 			n = 0
 		}
-		// Only an invoice of this organization is named.
-		number := ""
+		// Only an invoice of this organization is named, to those who see invoices.
 		if inv, err := models.InvoiceByNumber(r.Context(), s.DB, actor, q.Get("invoice")); err == nil {
-			number = inv.Number
+			v.Notice = boughtText(r, done, inv.Number, n)
 		}
-		v.Notice = boughtText(r, done, number, n)
 	}
 }
 

@@ -381,6 +381,28 @@ func TestWaitlistPage(t *testing.T) {
 		if res = admin.get(res.header.Get("Location")); !strings.Contains(res.body, "Late Comer was admitted") {
 			t.Fatalf("after admit without htmx: %s", between(res.body, `id="waitlist"`, "</section>"))
 		}
+		// Without JavaScript: the review is the page with the review open;
+		// Upgrade redirects to the page, which names the invoice.
+		a := h.scim(tok, "POST", "/Users", newUserBody("later@example.com", "Later", "Still"))
+		if !strings.Contains(a.raw, `"seatStatus":"waiting"`) {
+			t.Fatalf("later: %s", a.raw)
+		}
+		res = owner.post(orgPath+"/waitlist/review", url.Values{"seat": {"enterprise"}})
+		quote = between(res.body, `name="quote" value="`, `"`)
+		if res.status != 200 || !strings.Contains(res.body, "<html") || !strings.Contains(res.body, `data-testid="waitlist-review"`) || quote == "" {
+			t.Fatalf("review without htmx: %d %s", res.status, res.body)
+		}
+		res = owner.post(orgPath+"/waitlist/upgrade", url.Values{"seat": {"enterprise"}, "add": {"1"}, "quote": {quote}})
+		if res.status != 303 || !strings.Contains(res.header.Get("Location"), "done=waitlist_bought") {
+			t.Fatalf("upgrade without htmx: %d %v", res.status, res.header)
+		}
+		res = owner.get(res.header.Get("Location"))
+		if !strings.Contains(res.body, "Seats added (invoice ACME-00003): 1 person who was waiting now holds a seat.") {
+			t.Fatalf("after upgrade without htmx: %s", between(res.body, `id="waitlist"`, "</section>"))
+		}
+		if res = admin.get(orgPath + "?done=waitlist_bought&invoice=ACME-00003&admitted=1"); strings.Contains(res.body, "Seats added") {
+			t.Fatal("an Admin is shown an invoice")
+		}
 		// A forged confirmation names nobody of another organization.
 		if res = owner.get(orgPath + "?done=admitted&member=" + theirs); strings.Contains(res.body, "was admitted") {
 			t.Fatal("another organization's member named")
