@@ -227,7 +227,12 @@ type MemberRow struct {
 	Status   string
 	Source   string
 	Added    time.Time
-	Panel    *RowPanel // a question or an answer shown in the row
+	// SeatSource says where the seat came from: mapping, default or person
+	// ("" unknown); MovingTo is the type a group mapping asks for while the
+	// member keeps another seat.
+	SeatSource string
+	MovingTo   string
+	Panel      *RowPanel // a question or an answer shown in the row
 	// What the viewer may do to this member (models.MemberRule).
 	SetSeat  bool     // the seat-type dropdown
 	Unassign bool     // Unassigned is one of its choices

@@ -51,6 +51,12 @@ func TestGroupMappingsPage(t *testing.T) {
 		if res.status != http.StatusOK || !strings.Contains(res.body, "Mappature di gruppo salvate") {
 			t.Fatalf("save: %d %.500s", res.status, res.body)
 		}
+		// The members' rows say so: they keep Chat and wait for the mapped type.
+		page := c.get("/orgs/bottega/settings/organization?q=ann%40bottega")
+		if !strings.Contains(page.body, "in attesa di un posto Chat + Claude Code (mappatura di gruppo)") ||
+			!strings.Contains(page.body, "da mappatura di gruppo") {
+			t.Fatalf("the member's row does not say where the seat comes from: %.2000s", page.body)
+		}
 		// The same token again is stale now (nothing left to change is a new plan).
 		res = c.post(base+"save", url.Values{"group": {"engineering"}, "seat": {"chat"}, "token": {token}}, "HX-Request", "true")
 		if res.status != http.StatusUnprocessableEntity || !strings.Contains(res.body, "anteprima") {
@@ -58,7 +64,7 @@ func TestGroupMappingsPage(t *testing.T) {
 		}
 		// An Admin sees the list, read-only, and cannot post.
 		a := h.login("admin@bottega.example")
-		page := a.get("/orgs/bottega/settings/organization")
+		page = a.get("/orgs/bottega/settings/organization")
 		if !strings.Contains(page.body, `data-testid="mapping-list"`) || strings.Contains(page.body, `data-testid="mapping-rows"`) {
 			t.Fatalf("Admin's view of the mappings: %.300s", page.body)
 		}
