@@ -73,6 +73,7 @@ type Organization struct {
 	Seats       []SeatSummary
 	Members     Members
 	Invitations Invitations
+	SSO         SingleSignOn
 }
 
 // Invitations is the invite form and the pending invitations.

@@ -47,6 +47,9 @@ func (s *Server) organizationPage(w http.ResponseWriter, r *http.Request, status
 		inv = &v
 	}
 	vm := templates.Organization{Seats: seatSummaries(allocs), Members: members, Invitations: *inv}
+	if vm.SSO, err = s.ssoSection(r); err != nil {
+		return err
+	}
 	return s.page(w, r, status, locales.T(r.Context(), "nav.organization"), "organization", templates.OrganizationPage(vm))
 }
 
