@@ -316,3 +316,24 @@ func TestSSOSettingsTestConnection(t *testing.T) {
 		}
 	})
 }
+
+// TestSSOFormActionOnSignInPage: browsers hold a form post's redirects to the
+// page's form-action, so the sign-in page lets its single sign-on form lead to
+// an identity provider (https, or http on this machine); every other page
+// keeps form-action 'self'.
+func TestSSOFormActionOnSignInPage(t *testing.T) {
+	modeltest.ForEachDB(t, func(t *testing.T, db *gorm.DB) {
+		h := newHarness(t, db)
+		for _, res := range []response{h.anon().get("/login"),
+			h.anon().post("/sso/start", url.Values{"email": {"someone@nowhere.example"}})} {
+			csp := res.header.Get("Content-Security-Policy")
+			if !strings.Contains(csp, "form-action 'self' https: http://127.0.0.1:* http://localhost:*;") || !strings.Contains(csp, "script-src 'self';") {
+				t.Fatalf("sign-in page: %d %q", res.status, csp)
+			}
+		}
+		page := h.login("owner@acme.example").get(ssoPage)
+		if csp := page.header.Get("Content-Security-Policy"); !strings.Contains(csp, "form-action 'self';") || strings.Contains(csp, "https:") {
+			t.Fatalf("organization page: %q", csp)
+		}
+	})
+}
