@@ -194,6 +194,7 @@ for (const lang of ['it', 'fr'] as const) {
       await expect(result).toContainText('S256');
       // Only the result came back: what was typed is still there.
       await expect(section.getByLabel(w.clientID, { exact: true })).toHaveValue(idp.clientID);
+      await shot(page, testInfo, `${lang}-sso-test`);
 
       // Save without a secret: refused, the message next to the field, in the user's language.
       await section.getByRole('button', { name: w.save, exact: true }).click();
@@ -210,10 +211,10 @@ for (const lang of ['it', 'fr'] as const) {
       await expect(section).toContainText(w.stored);
       await expect(section.getByLabel(w.require, { exact: true })).not.toBeChecked();
       await expectSameWindow(page);
+      await shot(page, testInfo, `${lang}-sso-saved`);
       await page.reload();
       expect(await page.content()).not.toContain(idp.clientSecret);
       await expect(page.getByTestId('sso').getByLabel(w.issuer, { exact: true })).toHaveValue(idp.issuer);
-      await shot(page, testInfo, `${lang}-sso-saved`);
       await expectSoundPage(page, lang);
 
       // A new person signs in through the provider and lands with an Enterprise seat.
