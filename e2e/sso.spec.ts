@@ -11,9 +11,24 @@
 // (gitignored).
 import path from 'node:path';
 import type { BrowserContextOptions, Page, TestInfo } from '@playwright/test';
-import { expect, expectSameWindow, freshServer, htmxReady, markWindow, signInFresh, test } from './fresh';
+import { DEMO_PASSWORD } from './env';
+import { expect as baseExpect, expectSameWindow, freshServer, htmxReady, markWindow, test } from './fresh';
 import { IdentityProvider } from './idp';
 import { expectSoundPage, T, type Lang } from './support';
+
+// The journey runs a provider, a fresh server and six browsers, and a sign-in
+// hashes a password on purpose slowly: on a busy machine it gets more time
+// than the suite's defaults.
+test.use({ actionTimeout: 15_000, navigationTimeout: 30_000 });
+const expect = baseExpect.configure({ timeout: 15_000 });
+
+/** signInFresh (e2e/fresh.ts) with the patience of this file. */
+async function signInFresh(page: Page, who: string, where: string, lang: Lang) {
+  await page.context().clearCookies();
+  const res = await page.request.post('/login', { form: { email: who, password: DEMO_PASSWORD, next: '/' }, maxRedirects: 0, timeout: 30_000 });
+  expect(res.status(), `sign-in of ${who}`).toBe(303);
+  await page.goto(`${where}?lang=${lang}`);
+}
 
 const ORG_PAGE = '/orgs/acme/settings/organization';
 const BILLING = '/orgs/acme/settings/billing';
@@ -174,7 +189,7 @@ for (const lang of ['it', 'fr'] as const) {
       openPage,
       watcher,
     }, testInfo) => {
-      test.setTimeout(120_000);
+      test.setTimeout(240_000);
       watcher.allowStatus(403, 422);
       const w = W[lang];
       await ownerPage(page, lang);
@@ -262,6 +277,7 @@ for (const lang of ['it', 'fr'] as const) {
     });
 
     test(`an Admin sees single sign-on read-only (${lang})`, async ({ page }, testInfo) => {
+      test.setTimeout(120_000);
       const w = W[lang];
       await signInFresh(page, 'admin@acme.example', ORG_PAGE, lang);
       const section = page.getByTestId('sso');
