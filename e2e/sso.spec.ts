@@ -5,8 +5,8 @@
 // Enterprise seat; three more take acme's last free seats; the next one lands
 // on the waiting page in their language and is in the members list filtered
 // by "waiting for a seat"; the Owner buys one seat on Billing (the pencil,
-// Review, Upgrade); that person reloads and is in. An Admin sees the section
-// read-only. In Italian and in French, each on its own fresh server with its
+// Review, Upgrade); that person reloads and is in. Without JavaScript the
+// Owner saves and tests too; an Admin sees the section read-only. In Italian and in French, each on its own fresh server with its
 // own provider. Screenshots of the section: e2e/screenshots/<lang>-sso-*.png
 // (gitignored).
 import path from 'node:path';
@@ -59,6 +59,7 @@ const W = {
     add: 'Seats to add',
     review: 'Review',
     purchased: (n: string) => `Seats added. Invoice ${n} has been recorded.`,
+    on: 'On',
   },
   it: {
     title: 'Single sign-on',
@@ -83,6 +84,7 @@ const W = {
     add: 'Posti da aggiungere',
     review: 'Rivedi',
     purchased: (n: string) => `Posti aggiunti. La fattura ${n} è stata registrata.`,
+    on: 'Attivo',
   },
   fr: {
     title: 'Authentification unique (SSO)',
@@ -107,6 +109,7 @@ const W = {
     add: 'Sièges à ajouter',
     review: 'Vérifier',
     purchased: (n: string) => `Sièges ajoutés. La facture ${n} a été enregistrée.`,
+    on: 'Activé',
   },
 };
 
@@ -276,11 +279,26 @@ for (const lang of ['it', 'fr'] as const) {
       await expect(page.getByTestId('seat-summary-enterprise').getByTestId('purchased')).toHaveText('26');
     });
 
-    test(`an Admin sees single sign-on read-only (${lang})`, async ({ page }, testInfo) => {
+    test(`without JavaScript an Owner saves and tests; an Admin sees single sign-on read-only (${lang})`, async ({ page, openPage }, testInfo) => {
       test.setTimeout(120_000);
       const w = W[lang];
+      // Without JavaScript: Save posts and comes back with the confirmation;
+      // Test connection answers with the page.
+      const nojs = await openPage({ baseURL: server.url, locale: lang, javaScriptEnabled: false });
+      await signInFresh(nojs, 'owner@acme.example', ORG_PAGE, lang);
+      await nojs.getByTestId('sso').getByLabel(w.require, { exact: true }).check();
+      await nojs.getByTestId('sso').getByRole('button', { name: w.save, exact: true }).click();
+      await expect(nojs).toHaveURL(new RegExp(`${ORG_PAGE}\\?done=sso_saved#sso$`));
+      await expect(nojs.getByTestId('sso-notice')).toHaveText(w.saved);
+      await expect(nojs.getByTestId('sso').getByLabel(w.require, { exact: true })).toBeChecked();
+      await nojs.getByTestId('sso').getByRole('button', { name: w.test, exact: true }).click();
+      await expect(nojs).toHaveURL(new RegExp(`${ORG_PAGE}/sso/test$`));
+      await expect(nojs.getByTestId('sso-test-result')).toContainText(w.testOK);
+      expect(await nojs.content()).not.toContain(idp.clientSecret);
+
       await signInFresh(page, 'admin@acme.example', ORG_PAGE, lang);
       const section = page.getByTestId('sso');
+      await expect(section.getByTestId('sso-require')).toHaveText(w.on);
       await expect(section.getByTestId('sso-issuer')).toHaveText(idp.issuer);
       await expect(section.getByTestId('sso-domains')).toHaveText(DOMAIN);
       await expect(section.getByTestId('sso-owners-only')).toHaveText(w.ownersOnly);
