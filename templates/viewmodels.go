@@ -76,6 +76,7 @@ type Organization struct {
 	Invitations  Invitations
 	Provisioning Provisioning
 	Mappings     Mappings
+	SSO          SingleSignOn
 }
 
 // Waitlist is who waits for a seat (R-PROV-3) and what the viewer may do

@@ -77,6 +77,7 @@ func (s *Server) Login(w http.ResponseWriter, r *http.Request) error {
 }
 
 func (s *Server) loginPage(w http.ResponseWriter, r *http.Request, status int, vm templates.Login) error {
+	allowIdentityProviders(w.Header())
 	return s.page(w, r, status, locales.T(r.Context(), "auth.login.title"), "", templates.LoginPage(vm))
 }
 

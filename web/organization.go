@@ -85,6 +85,9 @@ func (s *Server) organizationWith(w http.ResponseWriter, r *http.Request, status
 	}
 	vm := templates.Organization{Seats: seatSummaries(allocs), Waitlist: *parts.wait, Members: members, Invitations: *inv,
 		Provisioning: *parts.prov, Mappings: mappings}
+	if vm.SSO, err = s.ssoSection(r); err != nil {
+		return err
+	}
 	return s.page(w, r, status, locales.T(r.Context(), "nav.organization"), "organization", templates.OrganizationPage(vm))
 }
 

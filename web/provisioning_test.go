@@ -364,7 +364,7 @@ func TestWaitlistPage(t *testing.T) {
 
 		// Without JavaScript: Admit posts and redirects to the page, which names the person.
 		provisionWaiting2 := func() string {
-			a := h.scim(tok, "POST", "/Users", newUserBody("late@example.com", "Late", "Comer"))
+			a := h.scim(tok, "POST", "/Users?"+withSeat, newUserBody("late@example.com", "Late", "Comer"))
 			if a.status != 201 || !strings.Contains(a.raw, `"seatStatus":"waiting"`) {
 				t.Fatalf("late: %d %s", a.status, a.raw)
 			}
@@ -383,7 +383,7 @@ func TestWaitlistPage(t *testing.T) {
 		}
 		// Without JavaScript: the review is the page with the review open;
 		// Upgrade redirects to the page, which names the invoice.
-		a := h.scim(tok, "POST", "/Users", newUserBody("later@example.com", "Later", "Still"))
+		a := h.scim(tok, "POST", "/Users?"+withSeat, newUserBody("later@example.com", "Later", "Still"))
 		if !strings.Contains(a.raw, `"seatStatus":"waiting"`) {
 			t.Fatalf("later: %s", a.raw)
 		}

@@ -51,6 +51,8 @@ func (s *Server) routes() []Route {
 		{"GET /orgs", Session, models.SignedIn, HTML, s.OrgPicker},
 		{"GET /orgs/{org}", Session, models.OrgMember, HTML, s.OrgHome},
 		{"GET /orgs/{org}/settings/organization", Session, models.ViewOrganization, HTML, s.Organization},
+		{"POST /orgs/{org}/settings/organization/sso", Session, models.ConfigureProvisioning, HTML, s.SaveSingleSignOn},
+		{"POST /orgs/{org}/settings/organization/sso/test", Session, models.ConfigureProvisioning, HTML, s.TestSingleSignOn},
 		{"GET /orgs/{org}/settings/organization/members", Session, models.ViewOrganization, HTML, s.MembersFragment},
 		{"GET /orgs/{org}/settings/organization/members/{id}/row", Session, models.ViewOrganization, HTML, s.MemberRow},
 		{"POST /orgs/{org}/settings/organization/members/{id}/seat", Session, models.AssignSeats, HTML, s.ChangeSeat},
