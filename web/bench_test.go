@@ -893,20 +893,17 @@ func (e *seatEnv) sqlChange(ctx context.Context, request bool, actor models.Acto
 	org := []any{&id, &s1, &s2, &s3, &b1, &t1, &t2, &s4, &b2, &ni1, &b3, &t3, &t4}
 	const orgCols = "id, name, slug, plan_model, sales_assisted, term_start, term_end, currency, extra_usage, extra_usage_cap_minor, cancel_at_term_end, created_at, updated_at"
 	if request {
-		var data string
-		if err := queryRow(e.sql, []any{&s1, &ni1, &data, &t1, &t2, &t3}, `SELECT id, user_id, data, expires_at, created_at, updated_at
-FROM sessions WHERE id = $1 AND expires_at > $2 LIMIT 1`, e.sessionID, testNow); err != nil {
-			return fmt.Errorf("session: %w", err)
+		var nt1 sql.NullTime
+		var s10, s11, s12, s13 string
+		if err := queryRow(e.sql, []any{&id, &s1, &s2, &s10, &t1, &t2, &s11, &s12, &s13}, `SELECT users.* FROM users
+JOIN sessions ON sessions.user_id = users.id WHERE sessions.id = $1 AND sessions.expires_at > $2 LIMIT 1`, e.sessionID, testNow); err != nil {
+			return fmt.Errorf("session and user: %w", err)
 		}
-		if err := queryRow(e.sql, []any{&id, &s1, &s2, &s3, &t1, &t2}, `SELECT id, email, name, password_hash, created_at, updated_at
-FROM users WHERE id = $1 LIMIT 1`, actor.UserID); err != nil {
-			return fmt.Errorf("user: %w", err)
-		}
-		if err := queryRow(e.sql, append(org, &id, &s5, &ns1), `SELECT organizations.*, memberships.id AS member_id,
-  memberships.role AS member_role, memberships.seat_type_key AS member_seat
+		if err := queryRow(e.sql, append(append([]any{}, org...), &nt1, &id, &s5, &ns1, &s6), `SELECT organizations.*, memberships.id AS member_id,
+  memberships.role AS member_role, memberships.seat_type_key AS member_seat, memberships.status AS member_status
 FROM memberships JOIN organizations ON organizations.id = memberships.org_id
-WHERE organizations.slug = $1 AND memberships.user_id = $2 AND memberships.status = $3 LIMIT 1`,
-			actor.Org.Slug, actor.UserID, models.StatusActive); err != nil {
+WHERE organizations.slug = $1 AND memberships.user_id = $2 LIMIT 1`,
+			actor.Org.Slug, actor.UserID); err != nil {
 			return fmt.Errorf("actor: %w", err)
 		}
 	}
