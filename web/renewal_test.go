@@ -67,6 +67,9 @@ func TestRenewalPlannerAndEndedPlan(t *testing.T) {
 		if res := c.post(base+"/resume", nil, hx...); res.status != 403 {
 			t.Errorf("resuming an ended plan: %d", res.status)
 		}
+		if res := c.get("/orgs/acme"); res.status != 303 || res.header.Get("Location") != base {
+			t.Errorf("an Owner's landing on an ended plan: %d %s", res.status, res.header.Get("Location"))
+		}
 		m := h.login("member@acme.example")
 		if res := m.get("/orgs/acme"); res.status != 403 || !strings.Contains(res.body, "The plan ended") {
 			t.Errorf("a member of an ended plan: %d", res.status)
