@@ -81,3 +81,34 @@ func TestRenewalPlannerAndEndedPlan(t *testing.T) {
 		}
 	})
 }
+
+// TestRenewalReminderInOwnersLanguage: the 30-day reminder is written in each
+// Owner's language, once.
+func TestRenewalReminderInOwnersLanguage(t *testing.T) {
+	modeltest.ForEachDB(t, func(t *testing.T, db *gorm.DB) {
+		h := newHarness(t, db)
+		ctx := context.Background()
+		db.Model(&models.User{}).Where("email = ?", "owner@acme.example").Update("lang", "it")
+		db.Model(&models.User{}).Where("email = ?", "primary@acme.example").Update("lang", "fr")
+		var org models.Organization
+		db.Take(&org, "slug = ?", "acme")
+		clock := modeltest.FixedClock{T: org.TermEnd.AddDate(0, 0, -30)}
+		job := NewRenewals(db, clock, h.s.Catalog, h.s.Mailer, h.s.Log, "http://127.0.0.1")
+		for range 2 {
+			if err := job.Sweep(ctx); err != nil {
+				t.Fatal(err)
+			}
+		}
+		var msgs []models.OutboxMessage
+		db.Where("org_id = ?", org.ID).Order("id").Find(&msgs)
+		got := map[string]string{}
+		for _, m := range msgs {
+			got[m.ToAddr] = m.Subject + "\n" + m.Body
+		}
+		if len(msgs) != 2 || !strings.HasPrefix(got["owner@acme.example"], "Acme Corp si rinnova il 13 agosto 2027") ||
+			!strings.Contains(got["owner@acme.example"], "tra 30 giorni: 25 posti") ||
+			!strings.HasPrefix(got["primary@acme.example"], "Acme Corp se renouvelle le 13 août 2027") {
+			t.Errorf("reminders: %d %v", len(msgs), got)
+		}
+	})
+}
