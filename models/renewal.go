@@ -369,7 +369,10 @@ func (r Renewer) renewTerm(tx *gorm.DB, org Organization) (*RenewalResult, error
 		}
 		term.NextSeats, term.InvoiceNumber = plan.Seats, inv.Number
 		if plan.Kept != nil {
-			b, _ := json.Marshal(plan.Kept)
+			b, err := json.Marshal(plan.Kept)
+			if err != nil {
+				return nil, err
+			}
 			term.Kept = string(b)
 		}
 		err = tx.Model(&term).Updates(map[string]any{"next_seats": term.NextSeats, "invoice_number": term.InvoiceNumber, "kept": term.Kept}).Error
