@@ -316,6 +316,16 @@ func UserByID(ctx context.Context, db *gorm.DB, id int64) (User, error) {
 	return u, err
 }
 
+// SetUserLang remembers the interface language a user signed in with, so that
+// the emails Seatdesk sends them (the Owners' wait-list email) are in it.
+func SetUserLang(ctx context.Context, db *gorm.DB, userID int64, lang string) error {
+	err := db.WithContext(ctx).Model(&User{}).Where("id = ? AND lang <> ?", userID, lang).Update("lang", lang).Error
+	if err != nil {
+		return fmt.Errorf("set language: %w", err)
+	}
+	return nil
+}
+
 // RevokeSessions ends every session of a user at once, inside tx (used when a
 // member is removed, R-INV-3).
 func RevokeSessions(tx *gorm.DB, userID int64) error {

@@ -95,6 +95,9 @@ type Purpose string
 // PurposeSeats is a purchase of seats on Billing alone.
 const PurposeSeats Purpose = "seats"
 
+// PurposeWaitlist is buying the seats that admit everyone waiting for a type.
+const PurposeWaitlist Purpose = "waitlist"
+
 // PurposeAssign is buying a seat to assign it to one member.
 func PurposeAssign(membershipID int64) Purpose {
 	return Purpose(fmt.Sprintf("assign:%d", membershipID))

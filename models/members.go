@@ -56,7 +56,7 @@ type SeatChange struct {
 func MemberByID(ctx context.Context, db *gorm.DB, actor Actor, id int64) (MemberRow, error) {
 	var row MemberRow
 	err := db.WithContext(ctx).Table("memberships").
-		Select("memberships.id, users.name, users.email, memberships.role, memberships.seat_type_key, memberships.status, memberships.source, memberships.created_at").
+		Select(memberRowColumns).
 		Joins("JOIN users ON users.id = memberships.user_id").
 		Where("memberships.id = ? AND memberships.org_id = ?", id, actor.Org.ID).Take(&row).Error
 	if errors.Is(err, gorm.ErrRecordNotFound) {
@@ -68,7 +68,7 @@ func MemberByID(ctx context.Context, db *gorm.DB, actor Actor, id int64) (Member
 // rowOf is a loaded membership as a members-table row.
 func rowOf(m Membership) MemberRow {
 	return MemberRow{ID: m.ID, Name: m.User.Name, Email: m.User.Email, Role: m.Role, SeatTypeKey: m.SeatTypeKey,
-		Status: m.Status, Source: m.Source, CreatedAt: m.CreatedAt}
+		Status: m.Status, Source: m.Source, SeatSource: m.SeatSource, WaitingFor: m.WaitingFor, CreatedAt: m.CreatedAt}
 }
 
 // MemberResult is a member as a change left them, and the organization's

@@ -35,8 +35,13 @@ type MemberRow struct {
 	SeatTypeKey *string
 	Status      MemberStatus
 	Source      MemberSource
+	SeatSource  SeatSource
+	WaitingFor  *string
 	CreatedAt   time.Time
 }
+
+const memberRowColumns = `memberships.id, users.name, users.email, memberships.role, memberships.seat_type_key, memberships.status,
+  memberships.source, memberships.seat_source, memberships.waiting_for, memberships.created_at`
 
 // MemberPage is one page of members and how many match in all.
 type MemberPage struct {
@@ -95,7 +100,7 @@ func ListMembers(ctx context.Context, db *gorm.DB, actor Actor, allocs []Allocat
 	ids := q.Session(&gorm.Session{}).Select("memberships.id").Order("memberships.id").
 		Limit(MembersPageSize).Offset((f.Page - 1) * MembersPageSize)
 	err := db.WithContext(ctx).Table("memberships").Joins("JOIN users ON users.id = memberships.user_id").
-		Select("memberships.id, users.name, users.email, memberships.role, memberships.seat_type_key, memberships.status, memberships.source, memberships.created_at").
+		Select(memberRowColumns).
 		Where("memberships.id IN (?)", ids).Order("memberships.id").Scan(&page.Rows).Error
 	if err != nil {
 		return MemberPage{}, fmt.Errorf("list members: %w", err)

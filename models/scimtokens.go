@@ -79,12 +79,23 @@ func CreateSCIMToken(ctx context.Context, db *gorm.DB, actor Actor, name string)
 // RevokeSCIMToken deletes a token of the actor's organization by name; an
 // unknown name is ErrNotFound.
 func RevokeSCIMToken(ctx context.Context, db *gorm.DB, actor Actor, name string) error {
+	_, err := revokeSCIMToken(ctx, db, actor, "name = ?", strings.TrimSpace(name))
+	return err
+}
+
+// RevokeSCIMTokenByID deletes a token of the actor's organization by id (the
+// Organization page) and returns it; another organization's id is ErrNotFound.
+func RevokeSCIMTokenByID(ctx context.Context, db *gorm.DB, actor Actor, id int64) (SCIMToken, error) {
+	return revokeSCIMToken(ctx, db, actor, "id = ?", id)
+}
+
+func revokeSCIMToken(ctx context.Context, db *gorm.DB, actor Actor, where string, arg any) (SCIMToken, error) {
 	if err := actor.Check(ConfigureProvisioning); err != nil {
-		return err
+		return SCIMToken{}, err
 	}
-	return db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
-		var tok SCIMToken
-		err := tx.Where("org_id = ? AND name = ?", actor.Org.ID, strings.TrimSpace(name)).Take(&tok).Error
+	var tok SCIMToken
+	err := db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		err := tx.Where("org_id = ?", actor.Org.ID).Where(where, arg).Take(&tok).Error
 		if errors.Is(err, gorm.ErrRecordNotFound) {
 			return ErrNotFound
 		}
@@ -96,6 +107,7 @@ func RevokeSCIMToken(ctx context.Context, db *gorm.DB, actor Actor, name string)
 		}
 		return Audit(tx, actor, "scim_token.revoked", "scim_token", tok.ID, map[string]any{"name": tok.Name}, nil)
 	})
+	return tok, err
 }
 
 // SCIMTokens lists the organization's tokens, newest first.

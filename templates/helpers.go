@@ -36,3 +36,11 @@ func roleLabel(ctx context.Context, role string) string { return t(ctx, "role."+
 func itoa(n int) string { return strconv.Itoa(n) }
 
 func i64(n int64) string { return strconv.FormatInt(n, 10) }
+
+// lastUsed is when a SCIM token was last used, or "never".
+func lastUsed(ctx context.Context, at *time.Time) string {
+	if at == nil {
+		return t(ctx, "provisioning.never")
+	}
+	return shortDate(ctx, *at)
+}

@@ -70,9 +70,75 @@ type MemberHome struct {
 
 // Organization is Organization settings › Organization.
 type Organization struct {
-	Seats       []SeatSummary
-	Members     Members
-	Invitations Invitations
+	Seats        []SeatSummary
+	Waitlist     Waitlist
+	Members      Members
+	Invitations  Invitations
+	Provisioning Provisioning
+	Mappings     Mappings
+	SSO          SingleSignOn
+}
+
+// Waitlist is who waits for a seat (R-PROV-3) and what the viewer may do
+// about it; the section shows when people wait or an answer is to be read.
+type Waitlist struct {
+	BaseURL       string // Organization settings › Organization
+	Total         int64
+	Rows          []WaitingRow // the first ones in line
+	More          int64        // waiting beyond Rows
+	ShowSeatType  bool         // the plan has several seat types
+	CanAdmit      bool         // Admin and above
+	CanBuy        bool         // Owner and above on a self-serve plan
+	SalesAssisted bool         // an Owner on a sales-assisted plan: the account manager adds seats
+	Buy           []WaitlistBuy
+	Review        *SeatReview // the purchase that admits everyone of a type, before Upgrade
+	Currency      string
+	Notice        string // translated
+	Error         string // translated
+}
+
+// Open reports whether the section shows.
+func (w Waitlist) Open() bool { return w.Total > 0 || w.Notice != "" || w.Error != "" }
+
+// WaitingRow is one person in line.
+type WaitingRow struct {
+	ID         int64
+	Name       string
+	Email      string
+	Source     string
+	WaitingFor string // the seat type they wait for
+	Since      time.Time
+	Position   int
+}
+
+// WaitlistBuy is the purchase that admits everyone waiting for a seat type.
+type WaitlistBuy struct {
+	SeatType string
+	N        int
+}
+
+// Provisioning is the SCIM connection: the base URL and the tokens.
+type Provisioning struct {
+	BaseURL      string // Organization settings › Organization
+	SCIMURL      string
+	CanConfigure bool // Owner and above: create and revoke tokens
+	Tokens       []SCIMTokenRow
+	NewToken     string // the token just created: shown this once
+	NewName      string
+	Name         string // the create form's name field as typed
+	NameError    string
+	Confirm      *SCIMTokenRow // the token whose revocation awaits confirmation
+	Notice       string
+	Warning      string
+}
+
+// SCIMTokenRow is one SCIM token (never its secret).
+type SCIMTokenRow struct {
+	ID        int64
+	Name      string
+	CreatedBy string
+	CreatedAt time.Time
+	LastUsed  *time.Time
 }
 
 // Invitations is the invite form and the pending invitations.
@@ -162,7 +228,12 @@ type MemberRow struct {
 	Status   string
 	Source   string
 	Added    time.Time
-	Panel    *RowPanel // a question or an answer shown in the row
+	// SeatSource says where the seat came from: mapping, default or person
+	// ("" unknown); MovingTo is the type a group mapping asks for while the
+	// member keeps another seat.
+	SeatSource string
+	MovingTo   string
+	Panel      *RowPanel // a question or an answer shown in the row
 	// What the viewer may do to this member (models.MemberRule).
 	SetSeat  bool     // the seat-type dropdown
 	Unassign bool     // Unassigned is one of its choices

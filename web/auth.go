@@ -65,6 +65,10 @@ func (s *Server) Login(w http.ResponseWriter, r *http.Request) error {
 	case err != nil:
 		return err
 	}
+	// The language signed in with is the one Seatdesk writes to them in.
+	if err := models.SetUserLang(r.Context(), s.DB, user.ID, loc.Lang); err != nil {
+		return err
+	}
 	if err := s.sessions.signIn(w, r, user.ID); err != nil {
 		return err
 	}
@@ -73,6 +77,7 @@ func (s *Server) Login(w http.ResponseWriter, r *http.Request) error {
 }
 
 func (s *Server) loginPage(w http.ResponseWriter, r *http.Request, status int, vm templates.Login) error {
+	allowIdentityProviders(w.Header())
 	return s.page(w, r, status, locales.T(r.Context(), "auth.login.title"), "", templates.LoginPage(vm))
 }
 

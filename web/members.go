@@ -32,6 +32,10 @@ func memberRow(actor models.Actor, m models.MemberRow) templates.MemberRow {
 	if m.SeatTypeKey != nil {
 		row.SeatType = *m.SeatTypeKey
 	}
+	row.SeatSource = string(m.SeatSource)
+	if m.WaitingFor != nil && m.Status == models.StatusActive {
+		row.MovingTo = *m.WaitingFor
+	}
 	return row
 }
 

@@ -98,12 +98,27 @@ func (s *Server) language(w http.ResponseWriter, r *http.Request) string {
 	return s.Catalog.Match(r.Header.Get("Accept-Language"))
 }
 
+// contentSecurityPolicy is every page's policy with the given form-action.
+// The one hash allows an empty style attribute, which htmx copies between the
+// old and the new element of a swap; no inline style runs.
+func contentSecurityPolicy(formAction string) string {
+	return "default-src 'self'; script-src 'self'; " +
+		"style-src 'self' 'unsafe-hashes' 'sha256-47DEQpj8HBSa+/TImW+5JCeuQeRkm5NMpJWZG3hSuFU='; img-src 'self' data:; " +
+		"connect-src 'self'; object-src 'none'; base-uri 'none'; form-action " + formAction + "; frame-ancestors 'none'"
+}
+
+// allowIdentityProviders lets the sign-in page's single sign-on form lead to
+// an identity provider: browsers hold the redirects of a form post to the
+// page's form-action, and /sso/start answers 303 to the provider, which may
+// be any https host (or http on 127.0.0.1 or localhost, as
+// models.ValidateIssuer allows; browsers take no IPv6 literal here). Every
+// other page keeps form-action 'self'.
+func allowIdentityProviders(h http.Header) {
+	h.Set("Content-Security-Policy", contentSecurityPolicy("'self' https: http://127.0.0.1:* http://localhost:*"))
+}
+
 func secureHeaders(h http.Header, tls bool) {
-	// The one hash allows an empty style attribute, which htmx copies between
-	// the old and the new element of a swap; no inline style runs.
-	h.Set("Content-Security-Policy", "default-src 'self'; script-src 'self'; "+
-		"style-src 'self' 'unsafe-hashes' 'sha256-47DEQpj8HBSa+/TImW+5JCeuQeRkm5NMpJWZG3hSuFU='; img-src 'self' data:; "+
-		"connect-src 'self'; object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'")
+	h.Set("Content-Security-Policy", contentSecurityPolicy("'self'"))
 	h.Set("X-Content-Type-Options", "nosniff")
 	h.Set("X-Frame-Options", "DENY")
 	h.Set("Referrer-Policy", "same-origin")
@@ -186,18 +201,7 @@ func (s *Server) authenticate(r *http.Request, rt Route, st *reqState) error {
 
 // currentUser loads the session's user; nil when signed out or the user is gone.
 func (s *Server) currentUser(r *http.Request) (*models.User, error) {
-	uid, err := s.sessions.userID(r)
-	if err != nil || uid == 0 {
-		return nil, err
-	}
-	u, err := models.UserByID(r.Context(), s.DB, uid)
-	if errors.Is(err, models.ErrNotFound) {
-		return nil, nil
-	}
-	if err != nil {
-		return nil, err
-	}
-	return &u, nil
+	return s.sessions.user(r)
 }
 
 // loginURL is the sign-in page that returns to the current page.

@@ -18,9 +18,24 @@ func (s *Server) Organization(w http.ResponseWriter, r *http.Request) error {
 	return s.organizationPage(w, r, http.StatusOK, nil)
 }
 
+// orgParts are sections of the Organization page as a change left them (a
+// form with its error, a question, a token shown once); nil ones are read
+// afresh.
+type orgParts struct {
+	inv  *templates.Invitations
+	wait *templates.Waitlist
+	prov *templates.Provisioning
+}
+
 // organizationPage renders the page; inv, when given, is the invitations
 // section as an invite form left it (?invite=1 opens the form).
 func (s *Server) organizationPage(w http.ResponseWriter, r *http.Request, status int, inv *templates.Invitations) error {
+	return s.organizationWith(w, r, status, orgParts{inv: inv})
+}
+
+// organizationWith renders the page with some sections as a change left them.
+func (s *Server) organizationWith(w http.ResponseWriter, r *http.Request, status int, parts orgParts) error {
+	inv := parts.inv
 	actor := ActorFrom(r.Context())
 	if err := models.ExpireInvitations(r.Context(), s.DB, s.Clock, actor.Org.ID); err != nil {
 		return err
@@ -46,7 +61,33 @@ func (s *Server) organizationPage(w http.ResponseWriter, r *http.Request, status
 		}
 		inv = &v
 	}
-	vm := templates.Organization{Seats: seatSummaries(allocs), Members: members, Invitations: *inv}
+	if parts.wait == nil {
+		v, err := s.waitlistWith(r, allocs)
+		if err != nil {
+			return err
+		}
+		s.waitlistNotice(r, &v)
+		parts.wait = &v
+	}
+	if parts.prov == nil {
+		v, err := s.provisioningVM(r)
+		if err != nil {
+			return err
+		}
+		if r.URL.Query().Get("done") == "token_revoked" {
+			v.Notice = locales.T(r.Context(), "provisioning.revoked")
+		}
+		parts.prov = &v
+	}
+	mappings, err := s.mappingsVM(r, actor, allocs)
+	if err != nil {
+		return err
+	}
+	vm := templates.Organization{Seats: seatSummaries(allocs), Waitlist: *parts.wait, Members: members, Invitations: *inv,
+		Provisioning: *parts.prov, Mappings: mappings}
+	if vm.SSO, err = s.ssoSection(r); err != nil {
+		return err
+	}
 	return s.page(w, r, status, locales.T(r.Context(), "nav.organization"), "organization", templates.OrganizationPage(vm))
 }
 

@@ -58,6 +58,10 @@ func TestRouteTablePermissions(t *testing.T) {
 						path = strings.Replace(pattern, "{org}", "acme", 1)
 						path = strings.Replace(path, "{id}", newInvitation(t, db), 1)
 					}
+					if strings.Contains(rt.Pattern, "/scim-tokens/{id}/") {
+						path = strings.Replace(pattern, "{org}", "acme", 1)
+						path = strings.Replace(path, "{id}", newSCIMTokenID(t, db), 1)
+					}
 					c := clients[who.email]
 					if c == nil {
 						c = h.anon()

@@ -149,12 +149,26 @@ func (s *SessionStore) signOut(w http.ResponseWriter, r *http.Request) error {
 	return sess.Save(r, w)
 }
 
-// userID returns the signed-in user's id, or 0.
-func (s *SessionStore) userID(r *http.Request) (int64, error) {
-	sess, err := s.Get(r, sessionCookie)
+// user loads the signed-in user with their session in one statement; nil
+// when signed out, the session expired or revoked, or the user gone.
+func (s *SessionStore) user(r *http.Request) (*models.User, error) {
+	c, err := r.Cookie(sessionCookie)
 	if err != nil {
-		return 0, err
+		return nil, nil
 	}
-	uid, _ := sess.Values[sessionUserID].(int64)
-	return uid, nil
+	var id string
+	if err := securecookie.DecodeMulti(sessionCookie, c.Value, &id, s.codecs...); err != nil {
+		return nil, nil // a forged or expired cookie is no session
+	}
+	var users []models.User
+	err = s.db.WithContext(r.Context()).Table("users").Select("users.*").
+		Joins("JOIN sessions ON sessions.user_id = users.id").
+		Where("sessions.id = ? AND sessions.expires_at > ?", id, s.clock.Now()).Limit(1).Scan(&users).Error
+	if err != nil {
+		return nil, fmt.Errorf("load session: %w", err)
+	}
+	if len(users) == 0 {
+		return nil, nil
+	}
+	return &users[0], nil
 }

@@ -207,6 +207,9 @@ func (s *Server) SSOCallback(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	s.deliverAll(r, out.Mails)
+	if err := models.SetUserLang(r.Context(), s.DB, out.User.ID, locales.From(r.Context()).Lang); err != nil {
+		return err
+	}
 	if err := s.sessions.signIn(w, r, out.User.ID); err != nil {
 		return err
 	}

@@ -104,7 +104,7 @@ func (e *ssoEnv) signIn(t *testing.T, p oidcPerson, next string) (*client, respo
 	return c, c.get(callback), callback
 }
 
-func memberOf(t *testing.T, db *gorm.DB, email string) (models.Membership, bool) {
+func memberByEmail(t *testing.T, db *gorm.DB, email string) (models.Membership, bool) {
 	t.Helper()
 	var m models.Membership
 	err := db.Joins("JOIN users ON users.id = memberships.user_id").Where("users.email = ?", email).Limit(1).Find(&m).Error
@@ -122,7 +122,7 @@ func TestSSOFirstSignInProvisions(t *testing.T) {
 		if res.status != http.StatusSeeOther || res.header.Get("Location") != "/orgs/acme" {
 			t.Fatalf("callback: %d %q %.300s", res.status, res.header.Get("Location"), res.body)
 		}
-		m, ok := memberOf(t, db, "nora.new@acme-sso.example")
+		m, ok := memberByEmail(t, db, "nora.new@acme-sso.example")
 		if !ok || m.Source != models.SourceJIT || m.Status != models.StatusActive || m.SeatTypeKey == nil || *m.SeatTypeKey != "enterprise" {
 			t.Fatalf("member: %+v", m)
 		}
@@ -173,7 +173,7 @@ func TestSSOWaitsForASeat(t *testing.T) {
 		if res.status != http.StatusSeeOther {
 			t.Fatalf("fifth: %d %.300s", res.status, res.body)
 		}
-		m, _ := memberOf(t, db, "e@acme-sso.example")
+		m, _ := memberByEmail(t, db, "e@acme-sso.example")
 		if m.Status != models.StatusPending || m.WaitingFor == nil || *m.WaitingFor != "enterprise" {
 			t.Fatalf("fifth member: %+v", m)
 		}
@@ -252,7 +252,7 @@ func TestSSORefusals(t *testing.T) {
 		}
 		// Removed by an Admin: single sign-on does not bring them back.
 		admin := actorOf(t, e.harness, "admin@acme.example", "acme")
-		mia, _ := memberOf(t, db, "member@acme.example")
+		mia, _ := memberByEmail(t, db, "member@acme.example")
 		if _, err := models.RemoveMember(context.Background(), db, admin, mia.ID); err != nil {
 			t.Fatal(err)
 		}
@@ -260,12 +260,12 @@ func TestSSORefusals(t *testing.T) {
 		if res.status != http.StatusBadRequest || !strings.Contains(res.body, "removed") {
 			t.Fatalf("removed member: %d %.300s", res.status, res.body)
 		}
-		if _, ok := memberOf(t, db, "member@acme.example"); ok {
+		if _, ok := memberByEmail(t, db, "member@acme.example"); ok {
 			t.Fatal("single sign-on brought a removed member back")
 		}
 		// Suspended by the identity provider: a clear page.
 		tok := scimToken(t, db, "acme", "Okta")
-		giulia, _ := memberOf(t, db, "giulia.rossi1@acme.example")
+		giulia, _ := memberByEmail(t, db, "giulia.rossi1@acme.example")
 		e.scim(tok, "PATCH", "/Users/"+strconv.FormatInt(giulia.ID, 10), `{"Operations":[{"op":"replace","path":"active","value":false}]}`)
 		gc, res, _ := e.signIn(t, oidcPerson{sub: "giulia", email: "giulia.rossi1@acme.example", name: "Giulia Rossi", verified: true}, "/")
 		if res.status != http.StatusSeeOther {
