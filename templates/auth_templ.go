@@ -131,7 +131,7 @@ func LoginPage(vm Login) templ.Component {
 		if templ_7745c5c3_Err != nil {
 			return templ_7745c5c3_Err
 		}
-		templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 10, "</button></form><form method=\"post\" action=\"/sso/start\" class=\"stack sso-form\" data-testid=\"sso-form\"><h2>")
+		templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 10, "</button></form><form method=\"post\" action=\"/sso/start\" class=\"stack sso-login\" data-testid=\"sso-form\"><h2>")
 		if templ_7745c5c3_Err != nil {
 			return templ_7745c5c3_Err
 		}
