@@ -80,6 +80,8 @@ export function freshServer(options: FreshOptions = {}): FreshServer {
 
 export class FreshServer {
   url = '';
+  /** The server's DATABASE_URL, for operator commands (command()). */
+  databaseURL = '';
   private child?: ChildProcess;
   private exited?: Promise<number | null>;
   private log = '';
@@ -88,6 +90,7 @@ export class FreshServer {
   async start(kind: 'sqlite' | 'postgres', extraEnv: Record<string, string>) {
     if (!fs.existsSync(BIN)) throw new Error(`${BIN} is missing: run 'make build' (or 'make e2e') first`);
     const databaseURL = kind === 'sqlite' ? this.sqliteDatabase() : await this.postgresDatabase();
+    this.databaseURL = databaseURL;
     const port = await freePort();
     this.url = `http://${HOST}:${port}`;
     const child = spawn(BIN, ['serve', '-migrate', '-demo'], {
@@ -158,6 +161,16 @@ export class FreshServer {
       await new Promise((r) => setTimeout(r, 150));
     }
     throw new Error(`bin/seatdesk was not healthy on ${this.url}/healthz within 60 s:\n${this.log}`);
+  }
+
+  /** Runs bin/seatdesk with this server's database, as an operator would (e.g. renew, plan migrate); returns its output. */
+  async command(...args: string[]): Promise<string> {
+    const { stdout } = await run(BIN, args, {
+      cwd: ROOT,
+      timeout: 60_000,
+      env: { ...process.env, DATABASE_URL: this.databaseURL, SEATDESK_BASE_URL: this.url, SEATDESK_SMTP_URL: '', LOG_LEVEL: 'warn' },
+    });
+    return stdout;
   }
 
   async stop() {

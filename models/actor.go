@@ -108,6 +108,9 @@ func ActorFor(ctx context.Context, db *gorm.DB, user User, slug string) (Actor, 
 	if row.MemberStatus != StatusActive {
 		return Actor{}, &NotActive{Status: row.MemberStatus, OrgName: row.Name}
 	}
+	if PlanEnded(row.Organization) && row.MemberRole != RoleOwner && row.MemberRole != RolePrimaryOwner {
+		return Actor{}, &NotActive{Status: StatusPlanEnded, OrgName: row.Name} // Owners still see Billing
+	}
 	return Actor{Kind: ActorPerson, UserID: user.ID, Name: user.Name, Email: user.Email, MembershipID: row.MemberID,
 		Role: row.MemberRole, SeatTypeKey: row.MemberSeat, Org: row.Organization}, nil
 }

@@ -70,6 +70,9 @@ type Organization struct {
 	ExtraUsage         bool      `gorm:"not null;default:false"`
 	ExtraUsageCapMinor *int64
 	CancelAtTermEnd    bool `gorm:"not null;default:false"`
+	// EndedAt is when a plan cancelled for the end of its term ended
+	// (R-LIFE-2): members have no access, nothing is deleted.
+	EndedAt *time.Time
 	// WaitlistNotifiedAt is when the Owners were last told that people wait
 	// for a seat (at most once an hour).
 	WaitlistNotifiedAt *time.Time
@@ -329,5 +332,6 @@ type GroupMember struct {
 func All() []any {
 	return []any{&Organization{}, &SeatType{}, &SeatPool{}, &User{}, &Membership{},
 		&SeatQuote{}, &Invitation{}, &OutboxMessage{}, &Invoice{}, &InvoiceLine{}, &AuditEvent{}, &Session{}, &Setting{}, &LoginFailure{},
-		&SCIMToken{}, &Group{}, &GroupMember{}, &SSOConfig{}, &SSODomain{}, &SSOIdentity{}, &SSOLogin{}, &MemberRemoval{}}
+		&SCIMToken{}, &Group{}, &GroupMember{}, &SSOConfig{}, &SSODomain{}, &SSOIdentity{}, &SSOLogin{}, &MemberRemoval{},
+		&Term{}, &RenewalReminder{}}
 }

@@ -235,3 +235,71 @@ func nullableKey(s string) *string {
 	}
 	return &s
 }
+
+// setPurchased sets a pool's purchased quantity at renewal (R-SEAT-5): never
+// below the seats held, so nobody loses a seat.
+func setPurchased(tx *gorm.DB, orgID int64, seatType string, n int) error {
+	res := tx.Model(&SeatPool{}).Where("org_id = ? AND seat_type_key = ? AND assigned <= ?", orgID, seatType, n).
+		Updates(map[string]any{"purchased": n, "renewal_quantity": nil})
+	if res.Error != nil {
+		return res.Error
+	}
+	if res.RowsAffected != 1 {
+		return fmt.Errorf("seat pool %s of org %d: %d purchased would be fewer than the seats held", seatType, orgID, n)
+	}
+	return nil
+}
+
+// convertPools moves every seat and assignment of the from types into one
+// new pool of type into (R-PLAN-4): into.Purchased and into.Assigned are the
+// sums of the old pools', the members and pending invitations holding an old
+// type now hold into, and the old pools are removed, all in the caller's
+// transaction (which holds the organization's lock). Waiting members wait
+// for into; members holding a seat while waiting for an old type a group
+// mapping gave them hold into now, which is what the mapping gives, and wait
+// no more.
+func convertPools(tx *gorm.DB, orgID int64, from []string, into SeatPool) (SeatPool, error) {
+	var old []SeatPool
+	if err := tx.Where("org_id = ? AND seat_type_key IN ?", orgID, from).Find(&old).Error; err != nil {
+		return SeatPool{}, err
+	}
+	into.OrgID, into.Purchased, into.Assigned = orgID, 0, 0
+	for _, p := range old {
+		into.Purchased += p.Purchased
+		into.Assigned += p.Assigned
+	}
+	if err := tx.Where("org_id = ? AND seat_type_key IN ?", orgID, from).Delete(&SeatPool{}).Error; err != nil {
+		return SeatPool{}, err
+	}
+	if err := createPool(tx, &into); err != nil {
+		return SeatPool{}, err
+	}
+	key := into.SeatTypeKey
+	steps := []*gorm.DB{
+		tx.Model(&Membership{}).Where("org_id = ? AND seat_type_key IN ?", orgID, from).Update("seat_type_key", key),
+		tx.Model(&Invitation{}).Where("org_id = ? AND status = ? AND seat_type_key IN ?", orgID, InvitePending, from).Update("seat_type_key", key),
+		tx.Model(&Membership{}).Where("org_id = ? AND (waiting_for IN ? OR (waiting_for IS NULL AND status = ?))", orgID, from, StatusPending).
+			Update("waiting_for", key),
+		tx.Model(&Membership{}).Where("org_id = ? AND status <> ? AND seat_type_key = ? AND waiting_for = ?", orgID, StatusPending, key, key).
+			Updates(map[string]any{"waiting_for": nil, "waiting_since": nil}),
+	}
+	for _, s := range steps {
+		if s.Error != nil {
+			return SeatPool{}, s.Error
+		}
+	}
+	var held int64
+	err := tx.Model(&Membership{}).Where("org_id = ? AND seat_type_key = ?", orgID, key).Count(&held).Error
+	if err != nil {
+		return SeatPool{}, err
+	}
+	var reserved int64
+	err = tx.Model(&Invitation{}).Where("org_id = ? AND status = ? AND seat_type_key = ?", orgID, InvitePending, key).Count(&reserved).Error
+	if err != nil {
+		return SeatPool{}, err
+	}
+	if int(held+reserved) != into.Assigned {
+		return SeatPool{}, fmt.Errorf("seat pools of org %d: %d seats held, %d counted", orgID, held+reserved, into.Assigned)
+	}
+	return into, nil
+}

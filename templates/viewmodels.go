@@ -280,6 +280,7 @@ type Billing struct {
 	Editor          *SeatEditor
 	Review          *SeatReview
 	Reduction       *ReductionForm
+	Lifecycle       Lifecycle // renewal planner, terms, plan ended (renewal.go)
 }
 
 // BillingSeat is one seat type on the Billing page.

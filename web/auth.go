@@ -111,6 +111,10 @@ func (s *Server) OrgPicker(w http.ResponseWriter, r *http.Request) error {
 // their own membership.
 func (s *Server) OrgHome(w http.ResponseWriter, r *http.Request) error {
 	actor := ActorFrom(r.Context())
+	if models.PlanEnded(actor.Org) { // only Owners get here: Billing says the plan ended
+		redirect(w, r, billingPath(actor.Org.Slug))
+		return nil
+	}
 	if models.Allows(actor.Role, models.ViewOrganization) {
 		redirect(w, r, "/orgs/"+actor.Org.Slug+"/settings/organization")
 		return nil

@@ -193,6 +193,9 @@ func (s *Server) authenticate(r *http.Request, rt Route, st *reqState) error {
 		return err
 	}
 	st.actor = &actor
+	if err := models.CheckPlanEnded(actor, rt.Permission); err != nil {
+		return err
+	}
 	return actor.Check(rt.Permission)
 }
 

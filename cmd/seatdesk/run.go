@@ -39,6 +39,10 @@ Usage:
   seatdesk scim-token revoke --org SLUG --name NAME
   seatdesk sso set --org SLUG --issuer URL --client-id ID --client-secret-file FILE --domains a.example,b.example
                              configure an organization's single sign-on [--require] [--groups-claim NAME]
+  seatdesk renew [--org SLUG] [--as-of YYYY-MM-DD]
+                             renew the terms ended by that date (default today; not before today)
+  seatdesk plan migrate --org SLUG
+                             move a legacy plan to the Enterprise seat before its renewal
   seatdesk <command> --help  help for a command
 
 Environment:
@@ -165,6 +169,10 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		return scimTokenCommand(ctx, cfg, log, args, stdout, stderr)
 	case "sso":
 		return ssoCommand(ctx, cfg, log, args, stdout, stderr)
+	case "renew":
+		return renewCommand(ctx, cfg, log, args, stdout, stderr)
+	case "plan":
+		return planCommand(ctx, cfg, log, args, stdout, stderr)
 	default:
 		fmt.Fprintf(stderr, "seatdesk: unknown command %q\n\n%s", cmd, usage)
 		return errUsage
@@ -311,6 +319,7 @@ func serve(ctx context.Context, cfg config, log *slog.Logger, stdout io.Writer, 
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()
 	go expireInvitations(ctx, db, log)
+	go renewals(ctx, web.NewRenewals(db, models.SystemClock{}, catalog, mail, log, cfg.baseURL), log)
 	select {
 	case err := <-errc:
 		return err
