@@ -112,8 +112,13 @@ func SCIMUsers(ctx context.Context, db *gorm.DB, actor Actor, q SCIMQuery) ([]SC
 	if err != nil {
 		return nil, 0, err
 	}
-	base := db.WithContext(ctx).Table("memberships").Joins("JOIN users ON users.id = memberships.user_id").
-		Where("memberships.org_id = ?", actor.Org.ID)
+	// Without a filter, count and page on memberships alone (index-only, as
+	// the members page does) and join users for the page's rows only.
+	base := db.WithContext(ctx).Table("memberships").Where("memberships.org_id = ?", actor.Org.ID)
+	pageOnMemberships := q.Filter == "" && (sortCol == "" || strings.HasPrefix(sortCol, "memberships."))
+	if !pageOnMemberships {
+		base = base.Joins("JOIN users ON users.id = memberships.user_id")
+	}
 	if q.Filter != "" {
 		f, err := scimUserSchema.translate(q.Filter)
 		if err != nil {
@@ -129,9 +134,16 @@ func SCIMUsers(ctx context.Context, db *gorm.DB, actor Actor, q SCIMQuery) ([]SC
 		return []SCIMUser{}, total, nil
 	}
 	users := []SCIMUser{}
-	err = base.Session(&gorm.Session{}).Select(scimUserColumns).Order(order(sortCol, "memberships.id", q.Descending)).
-		Limit(q.Count).Offset(q.StartIndex - 1).Scan(&users).Error
-	if err != nil {
+	sorted := order(sortCol, "memberships.id", q.Descending)
+	page := base.Session(&gorm.Session{}).Select(scimUserColumns)
+	if pageOnMemberships {
+		ids := base.Session(&gorm.Session{}).Select("memberships.id").Order(sorted).Limit(q.Count).Offset(q.StartIndex - 1)
+		page = db.WithContext(ctx).Table("memberships").Select(scimUserColumns).
+			Joins("JOIN users ON users.id = memberships.user_id").Where("memberships.id IN (?)", ids)
+	} else {
+		page = page.Limit(q.Count).Offset(q.StartIndex - 1)
+	}
+	if err := page.Order(sorted).Scan(&users).Error; err != nil {
 		return nil, 0, err
 	}
 	return users, total, userGroups(ctx, db, users)
