@@ -12,7 +12,7 @@ import (
 
 // List is every migration, oldest first.
 func List() []*gormigrate.Migration {
-	return []*gormigrate.Migration{initial(), billing(), invitations(), actors(), provisioning(), sso()}
+	return []*gormigrate.Migration{initial(), billing(), invitations(), actors(), provisioning(), sso(), accessAudit()}
 }
 
 // Run applies every pending migration.
