@@ -2,8 +2,8 @@ package models
 
 import (
 	"context"
-	"encoding/json"
 	"encoding/base64"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"strconv"
@@ -31,7 +31,7 @@ const (
 	KindBilling      = "billing"      // seats bought, reductions, cancellation, extra usage
 	KindProvisioning = "provisioning" // SCIM tokens, groups, single sign-on
 	KindOrganization = "organization" // the organization itself
-	KindOther        = "other"
+	KindOther        = "unclassified"
 )
 
 // AuditKinds lists the kinds of change in the order the filter offers them.

@@ -28,6 +28,7 @@ type OrgNav struct {
 	Role                string
 	CanViewOrganization bool
 	CanViewBilling      bool
+	CanViewAudit        bool
 }
 
 // LangLink switches the interface language, staying on the page.
@@ -209,6 +210,7 @@ type Billing struct {
 	Editor          *SeatEditor
 	Review          *SeatReview
 	Reduction       *ReductionForm
+	Ledger          []LedgerRow // every change of purchased seats, oldest first (the full page only)
 }
 
 // BillingSeat is one seat type on the Billing page.

@@ -284,6 +284,9 @@ func (s *Server) billingVM(r *http.Request) (templates.Billing, error) {
 	for _, inv := range b.Invoices {
 		vm.Invoices = append(vm.Invoices, templates.Invoice{Number: inv.Number, IssuedAt: inv.IssuedAt, TotalMinor: inv.TotalMinor, Currency: inv.Currency})
 	}
+	if vm.Ledger, err = s.ledgerRows(r, actor); err != nil {
+		return templates.Billing{}, err
+	}
 	return vm, nil
 }
 

@@ -66,7 +66,7 @@ func accessAudit() *gormigrate.Migration {
 				cases.WriteString(" WHEN ? THEN ?")
 				args = append(args, a, kinds[a])
 			}
-			if err := tx.Exec("UPDATE audit_events SET kind = CASE action"+cases.String()+" ELSE 'other' END", args...).Error; err != nil {
+			if err := tx.Exec("UPDATE audit_events SET kind = CASE action"+cases.String()+" ELSE 'unclassified' END", args...).Error; err != nil {
 				return err
 			}
 			if err := tx.Exec(`UPDATE audit_events SET member_user_id = (SELECT user_id FROM memberships WHERE memberships.id = audit_events.subject_id)
