@@ -230,7 +230,7 @@ type InvoiceLine struct {
 
 // AuditEvent records who changed what, before and after (R-AUDIT-1).
 type AuditEvent struct {
-	ID           int64     `gorm:"primaryKey;index:idx_audit_org_kind,priority:4;index:idx_audit_org_actor,priority:4;index:idx_audit_org_member,priority:4"`
+	ID           int64     `gorm:"primaryKey;index:idx_audit_org_created,priority:3;index:idx_audit_org_kind,priority:4;index:idx_audit_org_actor,priority:4;index:idx_audit_org_member,priority:4"`
 	OrgID        int64     `gorm:"not null;index:idx_audit_org_created,priority:1;index:idx_audit_org_kind,priority:1;index:idx_audit_org_actor,priority:1;index:idx_audit_org_member,priority:1"`
 	ActorKind    ActorKind `gorm:"size:16;not null"`
 	ActorUserID  *int64    // a person, or who signed in through single sign-on

@@ -21,7 +21,7 @@ import (
 // The audit log, its CSV export, a member's seat history and the seat ledger
 // over HTTP on both databases; then filters and keyset paging at scale.
 
-func actorOf(t *testing.T, db *gorm.DB, email, slug string) models.Actor {
+func auditActor(t *testing.T, db *gorm.DB, email, slug string) models.Actor {
 	t.Helper()
 	var u models.User
 	if err := db.Take(&u, "email = ?", email).Error; err != nil {
@@ -77,7 +77,7 @@ func TestAuditLogOverHTTP(t *testing.T) {
 			t.Fatalf("role change: %d", res.status)
 		}
 		// An Owner buys a seat for an Unassigned member in one step.
-		ownerActor := actorOf(t, db, "owner@acme.example", "acme")
+		ownerActor := auditActor(t, db, "owner@acme.example", "acme")
 		var unassigned models.Membership
 		db.Joins("User").Where("memberships.org_id = ? AND memberships.seat_type_key IS NULL", ownerActor.Org.ID).Order("memberships.id").Take(&unassigned)
 		q, err := models.QuoteSeats(ctx, db, clock, ownerActor, "enterprise", 1)
@@ -145,7 +145,7 @@ func TestAuditLogOverHTTP(t *testing.T) {
 		if got := filtered(url.Values{"actor": {"owner@acme.example"}, "kind": {"billing"}}); len(got) != 1 || !strings.Contains(got[0], p.Invoice.Number) {
 			t.Errorf("owner's billing: %v", got)
 		}
-		today := testNow.Format("2006-01-02")
+		today := time.Now().UTC().Format("2006-01-02") // events are stamped by the database's clock
 		if got := filtered(url.Values{"from": {today}, "to": {today}, "kind": {"seats"}}); len(got) != 3 {
 			t.Errorf("today's seat changes: %v", got)
 		}
@@ -211,7 +211,7 @@ func TestAuditLogOverHTTP(t *testing.T) {
 		rows = readCSV(t, res.body)
 		want := [][]string{ledgerCSVHeader,
 			{testNow.AddDate(0, 0, -100).Format("2006-01-02"), "enterprise", "subscription", "25", "25", "ACME-00001", "1800000", "USD", ""},
-			{today, "enterprise", "seat_purchase", "1", "26", p.Invoice.Number, fmt.Sprint(p.Invoice.TotalMinor), "USD", "owner@acme.example"}}
+			{testNow.Format("2006-01-02"), "enterprise", "seat_purchase", "1", "26", p.Invoice.Number, fmt.Sprint(p.Invoice.TotalMinor), "USD", "owner@acme.example"}}
 		if fmt.Sprint(rows) != fmt.Sprint(want) {
 			t.Errorf("ledger CSV:\n%v\nwant\n%v", rows, want)
 		}
@@ -242,7 +242,7 @@ func TestAuditLogAtScale(t *testing.T) {
 	modeltest.ForEachDB(t, func(t *testing.T, db *gorm.DB) {
 		ctx := context.Background()
 		modeltest.LoadDemo(t, db, modeltest.FixedClock{T: testNow}, demoPassword)
-		admin := actorOf(t, db, "admin@acme.example", "acme")
+		admin := auditActor(t, db, "admin@acme.example", "acme")
 		seedAuditEvents(t, db, admin.Org.ID, events)
 		var giulia int64
 		db.Raw("SELECT id FROM users WHERE email = ?", "giulia.rossi1@acme.example").Scan(&giulia)
@@ -350,7 +350,8 @@ func ids(es []models.AuditEntry) []int64 {
 func seedAuditEvents(t testing.TB, db *gorm.DB, orgID int64, n int) {
 	t.Helper()
 	seq := fmt.Sprintf("WITH RECURSIVE seq(g) AS (SELECT 1 UNION ALL SELECT g + 1 FROM seq WHERE g < %d)", n)
-	ts := "datetime(?, '-' || (g * 8640000 / %d) || ' seconds')"
+	// SQLite keeps times as the driver writes them (RFC 3339): the same text here.
+	ts := "strftime('%%Y-%%m-%%dT%%H:%%M:%%SZ', ?, '-' || (g * 8640000 / %d) || ' seconds')"
 	if db.Dialector.Name() == "postgres" {
 		seq = fmt.Sprintf("WITH seq(g) AS (SELECT generate_series(1, %d))", n)
 		ts = "(?::timestamptz - make_interval(secs => g * 8640000.0 / %d))"
@@ -368,7 +369,7 @@ INSERT INTO audit_events (org_id, actor_kind, actor_name, action, kind, subject_
 SELECT ?, 'person', 'scale-actor-' || (g % 8) || '@acme.example',
   CASE g % 4 WHEN 0 THEN 'member.seat_changed' WHEN 1 THEN 'member.role_changed' WHEN 2 THEN 'invitation.sent' ELSE 'seats.purchased' END,
   CASE g % 4 WHEN 0 THEN 'seats' WHEN 1 THEN 'roles' WHEN 2 THEN 'invitations' ELSE 'billing' END,
-  'membership', g, CASE WHEN g % 1000 = 7 THEN ? END, '{}', '{}', `+ts+`
+  'membership', g, CASE WHEN g % 1000 = 7 THEN CAST(? AS BIGINT) END, '{}', '{}', `+ts+`
 FROM seq`, orgID, giulia, startArg).Error
 	if err != nil {
 		t.Fatalf("seed audit events: %v", err)
