@@ -2,6 +2,7 @@ package models
 
 import (
 	"context"
+	"database/sql"
 	"fmt"
 	"strings"
 	"time"
@@ -117,8 +118,8 @@ func CheckAccess(ctx context.Context, db *gorm.DB, clock Clock, q AccessQuery) (
 	if err != nil {
 		return AccessAnswer{}, err
 	}
-	var rows []accessRow
-	if err := db.WithContext(ctx).Raw(AccessSQL, emails, q.Org).Scan(&rows).Error; err != nil {
+	rows, err := accessRows(ctx, db, q.Org, emails)
+	if err != nil {
 		return AccessAnswer{}, fmt.Errorf("access check: %w", err)
 	}
 	if len(rows) == 0 {
@@ -167,4 +168,45 @@ func accessOf(email string, r accessRow, planActive bool) Access {
 		a.Cowork = r.Cowork != nil && *r.Cowork
 	}
 	return a
+}
+
+// accessRows runs AccessSQL with one placeholder per email.
+func accessRows(ctx context.Context, db *gorm.DB, org string, emails []string) ([]accessRow, error) {
+	marks := strings.TrimSuffix(strings.Repeat("?, ", len(emails)), ", ")
+	args := make([]any, 0, len(emails)+1)
+	for _, e := range emails {
+		args = append(args, e)
+	}
+	args = append(args, org)
+	rows, err := hotQuery(ctx, db, strings.Replace(AccessSQL, "IN ?", "IN ("+marks+")", 1), args...)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []accessRow
+	for rows.Next() {
+		var r accessRow
+		var end hotTime
+		var email, status, seat sql.NullString
+		var chat, code, cowork sql.NullBool
+		if err := rows.Scan(&r.OrgID, &r.CancelAtTermEnd, &end, &email, &status, &seat, &chat, &code, &cowork); err != nil {
+			return nil, err
+		}
+		r.TermEnd = end.T
+		if email.Valid {
+			r.Email = &email.String
+		}
+		if status.Valid {
+			s := MemberStatus(status.String)
+			r.Status = &s
+		}
+		if seat.Valid {
+			r.SeatTypeKey = &seat.String
+		}
+		if chat.Valid {
+			r.Chat, r.ClaudeCode, r.Cowork = &chat.Bool, &code.Bool, &cowork.Bool
+		}
+		out = append(out, r)
+	}
+	return out, rows.Err()
 }

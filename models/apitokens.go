@@ -3,6 +3,7 @@ package models
 import (
 	"context"
 	"errors"
+	"fmt"
 	"strings"
 	"time"
 
@@ -79,14 +80,26 @@ func ServiceToken(ctx context.Context, db *gorm.DB, clock Clock, raw string) (AP
 	if !strings.HasPrefix(raw, apiTokenPrefix) || len(raw) > 200 {
 		return APIToken{}, ErrNotFound
 	}
-	var tok APIToken
-	err := db.WithContext(ctx).Where("token_hash = ?", hashToken(raw)).Take(&tok).Error
-	if errors.Is(err, gorm.ErrRecordNotFound) {
+	rows, err := hotQuery(ctx, db, `SELECT id, name, last_used_at FROM api_tokens WHERE token_hash = ? LIMIT 1`, hashToken(raw))
+	if err != nil {
+		return APIToken{}, fmt.Errorf("service token: %w", err)
+	}
+	defer rows.Close()
+	if !rows.Next() {
+		if err := rows.Err(); err != nil {
+			return APIToken{}, err
+		}
 		return APIToken{}, ErrNotFound
 	}
-	if err != nil {
+	var tok APIToken
+	var used hotTime
+	if err := rows.Scan(&tok.ID, &tok.Name, &used); err != nil {
 		return APIToken{}, err
 	}
+	if used.Valid {
+		tok.LastUsedAt = &used.T
+	}
+	rows.Close()
 	now := clock.Now().UTC()
 	if tok.LastUsedAt == nil || now.Sub(*tok.LastUsedAt) >= lastUsedGranularity {
 		// At most once a minute per token, and only if nobody did it meanwhile.
