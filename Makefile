@@ -33,7 +33,7 @@ e2e: build ## browser tests: the real binary in Debian's Chromium
 conformance: build ## Okta's SCIM 2.0 SPEC test (newman) through Prism checking every answer against Okta's SCIM OpenAPI, on a fresh server; on PostgreSQL too when TEST_DATABASE_URL is set
 	e2e/conformance.sh
 
-bench: $(HTMX) generate ## the 100,000-member figures: members page on PostgreSQL (200 requests a variant), seat change at 16 clients on PostgreSQL (1,600 a variant), members page on SQLite (30), SCIM lookups at 100,000 members and 10,000 SCIM creates at 16 clients, a group mapping moving 10,000 members
+bench: $(HTMX) generate ## the 100,000-member figures: members page on PostgreSQL (200 requests a variant), seat change at 16 clients on PostgreSQL (1,600 a variant), members page on SQLite (30), SCIM lookups at 100,000 members and 10,000 SCIM creates at 16 clients, a group mapping moving 10,000 members, access checks at 32 clients next to their SQL, audit log pages at 1,000,000 events
 	@test -n "$$TEST_DATABASE_URL" || { echo "make bench needs PostgreSQL: set TEST_DATABASE_URL, e.g." \
 		"TEST_DATABASE_URL='postgres://postgres@127.0.0.1:5432/postgres?sslmode=disable' make bench" >&2; exit 1; }
 	$(GO) test -count=1 -timeout 10m -run '^$$' -bench '^BenchmarkMembersPage$$/^postgres$$' -benchtime 200x ./web/
@@ -41,6 +41,7 @@ bench: $(HTMX) generate ## the 100,000-member figures: members page on PostgreSQ
 	$(GO) test -count=1 -timeout 10m -run '^$$' -bench '^BenchmarkMembersPage$$/^sqlite$$' -benchtime 30x ./web/
 	$(GO) test -count=1 -timeout 15m -run '^$$' -bench '^BenchmarkSCIM$$' -benchtime 1x ./web/
 	$(GO) test -count=1 -timeout 10m -run '^$$' -bench '^BenchmarkMappingSave$$' -benchtime 1x ./web/
+	$(GO) test -count=1 -timeout 20m -run '^$$' -bench '^BenchmarkAccess$$' -benchtime 1x ./web/
 
 SOAK_REQUESTS ?= 3000
 soak: build ## two real instances on one PostgreSQL, a mix of $(SOAK_REQUESTS) requests, one instance killed mid-run; needs TEST_DATABASE_URL

@@ -3,14 +3,25 @@ package models
 import (
 	"encoding/json"
 	"fmt"
+	"strconv"
 
 	"gorm.io/gorm"
 )
 
 // Audit records one change inside the transaction tx that makes it
 // (R-AUDIT-1), naming its actor: a person (by user), a SCIM token (by name),
-// single sign-on, or the system (by job).
+// single sign-on, or the system (by job). The event also names the person
+// the change is about (a membership's user, an invitation's addressee once
+// they have a login) and, after the first event of a transaction, that first
+// event: a seat given in the transaction that bought it points at the
+// purchase and its invoice.
 func Audit(tx *gorm.DB, actor Actor, action, subjectType string, subjectID int64, before, after any) error {
+	return auditAbout(tx, actor, 0, action, subjectType, subjectID, before, after)
+}
+
+// auditAbout is Audit naming the person the change is about, for changes
+// after which the subject no longer says it (a removed membership).
+func auditAbout(tx *gorm.DB, actor Actor, memberUserID int64, action, subjectType string, subjectID int64, before, after any) error {
 	b, err := json.Marshal(before)
 	if err != nil {
 		return err
@@ -19,11 +30,54 @@ func Audit(tx *gorm.DB, actor Actor, action, subjectType string, subjectID int64
 	if err != nil {
 		return err
 	}
-	ev := auditEvent(actor, action, subjectType, subjectID, string(b), string(a))
-	if err := tx.Create(&ev).Error; err != nil {
+	var member any // NULL, a user id, or a subquery resolved by the INSERT itself
+	switch {
+	case memberUserID != 0:
+		member = memberUserID
+	case subjectType == "membership":
+		member = gorm.Expr("(SELECT user_id FROM memberships WHERE id = ?)", subjectID)
+	case subjectType == "invitation":
+		member = gorm.Expr("(SELECT users.id FROM invitations JOIN users ON users.email = invitations.email WHERE invitations.id = ?)", subjectID)
+	}
+	var userID, tokenID any
+	if actor.UserID != 0 {
+		userID = actor.UserID
+	}
+	if actor.TokenID != 0 {
+		tokenID = actor.TokenID
+	}
+	// The first event of this organization in this transaction, if any. The
+	// mark lives in the transaction's own statement settings, never in a
+	// shared handle: outside a transaction there is no mark.
+	_, inTx := tx.Statement.ConnPool.(gorm.TxCommitter)
+	key := "seatdesk:audit_change:" + strconv.FormatInt(actor.Org.ID, 10)
+	var change any
+	if inTx {
+		if v, ok := tx.Statement.Settings.Load(key); ok {
+			change = v
+		}
+	}
+	var id int64
+	err = tx.Raw(`INSERT INTO audit_events (org_id, actor_kind, actor_user_id, actor_token_id, actor_name, action, kind,
+  subject_type, subject_id, member_user_id, change_id, before, after, created_at)
+VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`,
+		actor.Org.ID, actor.Kind, userID, tokenID, actor.auditName(), action, AuditKindOf(action),
+		subjectType, subjectID, member, change, string(b), string(a), tx.NowFunc().UTC()).Scan(&id).Error
+	if err != nil {
 		return fmt.Errorf("audit %s: %w", action, err)
 	}
+	if inTx && change == nil {
+		tx.Statement.Settings.Store(key, id)
+	}
 	return nil
+}
+
+// linkInvitationAudit names the person who accepted an invitation on the
+// invitation's earlier events (sent, resent), so that their seat history
+// starts with who invited them. Only the link column changes.
+func linkInvitationAudit(tx *gorm.DB, orgID, invitationID, userID int64) error {
+	return tx.Exec(`UPDATE audit_events SET member_user_id = ? WHERE org_id = ? AND subject_type = 'invitation' AND subject_id = ?`,
+		userID, orgID, invitationID).Error
 }
 
 // auditName is how the audit log names the actor, as it was at the time.
@@ -36,11 +90,11 @@ func (a Actor) auditName() string {
 	return a.Name
 }
 
-// auditEvent is an event of the actor, to write in the change's transaction
-// (alone through Audit, or in batches).
+// auditEvent is an event of the actor about a membership, to write in
+// batches in the change's transaction (see auditBatch).
 func auditEvent(actor Actor, action, subjectType string, subjectID int64, before, after string) AuditEvent {
 	ev := AuditEvent{OrgID: actor.Org.ID, ActorKind: actor.Kind, ActorName: actor.auditName(), Action: action,
-		SubjectType: subjectType, SubjectID: subjectID, Before: before, After: after}
+		Kind: AuditKindOf(action), SubjectType: subjectType, SubjectID: subjectID, Before: before, After: after}
 	if actor.UserID != 0 {
 		ev.ActorUserID = &actor.UserID
 	}
@@ -48,4 +102,17 @@ func auditEvent(actor Actor, action, subjectType string, subjectID int64, before
 		ev.ActorTokenID = &actor.TokenID
 	}
 	return ev
+}
+
+// auditBatch writes events about memberships in batches, then names each
+// event's member as Audit does.
+func auditBatch(tx *gorm.DB, orgID int64, events []AuditEvent) error {
+	if len(events) == 0 {
+		return nil
+	}
+	if err := tx.CreateInBatches(events, 500).Error; err != nil {
+		return err
+	}
+	return tx.Exec(`UPDATE audit_events SET member_user_id = (SELECT user_id FROM memberships WHERE memberships.id = audit_events.subject_id)
+WHERE org_id = ? AND subject_type = 'membership' AND member_user_id IS NULL AND id >= ?`, orgID, events[0].ID).Error
 }

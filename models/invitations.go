@@ -472,6 +472,9 @@ func AcceptInvitation(ctx context.Context, db *gorm.DB, clock Clock, h *Hasher, 
 		if err := tx.Where("org_id = ? AND user_id = ?", inv.OrgID, user.ID).Delete(&MemberRemoval{}).Error; err != nil {
 			return err
 		}
+		if err := linkInvitationAudit(tx, inv.OrgID, inv.ID, user.ID); err != nil {
+			return err
+		}
 		return Audit(tx, selfActor(org, user), "invitation.accepted", "membership", m.ID,
 			map[string]any{"invitation": inv.ID}, map[string]any{"member": user.Email, "role": inv.Role, "seat_type": inv.SeatTypeKey})
 	})

@@ -559,8 +559,5 @@ func applyPlan(tx *gorm.DB, actor Actor, entries []planEntry, now time.Time) err
 			}
 		}
 	}
-	if len(events) == 0 {
-		return nil
-	}
-	return tx.CreateInBatches(events, 500).Error
+	return auditBatch(tx, actor.Org.ID, events)
 }

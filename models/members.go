@@ -261,7 +261,7 @@ func removeMember(tx *gorm.DB, actor Actor, m Membership) error {
 	if err := RevokeSessions(tx, m.UserID); err != nil {
 		return err
 	}
-	return Audit(tx, actor, "member.removed", "membership", m.ID,
+	return auditAbout(tx, actor, m.UserID, "member.removed", "membership", m.ID,
 		map[string]any{"member": m.User.Email, "role": m.Role, "seat_type": m.SeatTypeKey, "status": m.Status}, nil)
 }
 

@@ -248,18 +248,27 @@ type InvoiceLine struct {
 
 // AuditEvent records who changed what, before and after (R-AUDIT-1).
 type AuditEvent struct {
-	ID           int64     `gorm:"primaryKey"`
-	OrgID        int64     `gorm:"not null;index:idx_audit_org_created,priority:1"`
+	ID           int64     `gorm:"primaryKey;index:idx_audit_org_created,priority:3;index:idx_audit_org_kind,priority:4;index:idx_audit_org_actor,priority:4;index:idx_audit_org_member,priority:4"`
+	OrgID        int64     `gorm:"not null;index:idx_audit_org_created,priority:1;index:idx_audit_org_kind,priority:1;index:idx_audit_org_actor,priority:1;index:idx_audit_org_member,priority:1"`
 	ActorKind    ActorKind `gorm:"size:16;not null"`
 	ActorUserID  *int64    // a person, or who signed in through single sign-on
 	ActorTokenID *int64    // a SCIM token
-	ActorName    string    `gorm:"size:320;not null"` // email, token name or system job, as it was then
+	ActorName    string    `gorm:"size:320;not null;index:idx_audit_org_actor,priority:2"` // email, token name or system job, as it was then
 	Action       string    `gorm:"size:64;not null"`
-	SubjectType  string    `gorm:"size:32;not null"`
-	SubjectID    int64     `gorm:"not null"`
-	Before       string    `gorm:"type:text;not null"` // JSON
-	After        string    `gorm:"type:text;not null"` // JSON
-	CreatedAt    time.Time `gorm:"not null;index:idx_audit_org_created,priority:2"`
+	// Kind groups actions for the audit log's filter (auditlog.go).
+	Kind        string `gorm:"size:32;not null;default:'';index:idx_audit_org_kind,priority:2"`
+	SubjectType string `gorm:"size:32;not null"`
+	SubjectID   int64  `gorm:"not null"`
+	// MemberUserID is the person the change is about (a member, or whom an
+	// invitation is for once they have a login), for the member filter and
+	// the seat history; nil for changes about no one in particular.
+	MemberUserID *int64 `gorm:"index:idx_audit_org_member,priority:2"`
+	// ChangeID is the first event written in the same transaction, when this
+	// one is not it: a seat given with the purchase that paid for it.
+	ChangeID  *int64
+	Before    string    `gorm:"type:text;not null"` // JSON
+	After     string    `gorm:"type:text;not null"` // JSON
+	CreatedAt time.Time `gorm:"not null;index:idx_audit_org_created,priority:2;index:idx_audit_org_kind,priority:3;index:idx_audit_org_actor,priority:3;index:idx_audit_org_member,priority:3"`
 }
 
 // Session is a login session; UserID lets every session of a user be revoked at once.
@@ -333,5 +342,5 @@ func All() []any {
 	return []any{&Organization{}, &SeatType{}, &SeatPool{}, &User{}, &Membership{},
 		&SeatQuote{}, &Invitation{}, &OutboxMessage{}, &Invoice{}, &InvoiceLine{}, &AuditEvent{}, &Session{}, &Setting{}, &LoginFailure{},
 		&SCIMToken{}, &Group{}, &GroupMember{}, &SSOConfig{}, &SSODomain{}, &SSOIdentity{}, &SSOLogin{}, &MemberRemoval{},
-		&Term{}, &RenewalReminder{}}
+		&Term{}, &RenewalReminder{}, &APIToken{}}
 }

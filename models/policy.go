@@ -23,6 +23,11 @@ const (
 	// provider (SCIM tokens; single sign-on for the person signing in). No
 	// role holds it: people invite.
 	Provision Permission = "provision"
+	// ViewAudit: read and export the audit log, per-member seat history.
+	ViewAudit Permission = "view_audit"
+	// ReadAccess: ask whether a user may use chat, Claude Code or Cowork
+	// (R-ACCESS-1). No role holds it: product services' tokens do.
+	ReadAccess Permission = "read_access"
 )
 
 // matrix is SPEC §2 as data: which roles hold each organization permission.
@@ -38,6 +43,7 @@ var matrix = map[Permission][]Role{
 	TransferOwnership:     {RolePrimaryOwner},
 	ConfigureProvisioning: {RolePrimaryOwner, RoleOwner},
 	AdmitWaiting:          {RolePrimaryOwner, RoleOwner, RoleAdmin},
+	ViewAudit:             {RolePrimaryOwner, RoleOwner, RoleAdmin},
 }
 
 // OrgScoped reports whether a permission is checked against a membership of

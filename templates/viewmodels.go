@@ -28,6 +28,7 @@ type OrgNav struct {
 	Role                string
 	CanViewOrganization bool
 	CanViewBilling      bool
+	CanViewAudit        bool
 }
 
 // LangLink switches the interface language, staying on the page.
@@ -281,6 +282,7 @@ type Billing struct {
 	Review          *SeatReview
 	Reduction       *ReductionForm
 	Lifecycle       Lifecycle // renewal planner, terms, plan ended (renewal.go)
+	Ledger          []LedgerRow // every change of purchased seats, oldest first (the full page only)
 }
 
 // BillingSeat is one seat type on the Billing page.

@@ -307,6 +307,9 @@ func (s *Server) billingVM(r *http.Request) (templates.Billing, error) {
 	if err := s.lifecycleVM(r, &vm); err != nil {
 		return templates.Billing{}, err
 	}
+	if vm.Ledger, err = s.ledgerRows(r, actor); err != nil {
+		return templates.Billing{}, err
+	}
 	return vm, nil
 }
 

@@ -17,10 +17,13 @@ import (
 // reqState is what the middleware learns about a request, for handlers and
 // for the request log line.
 type reqState struct {
-	id     string
-	user   *models.User
-	actor  *models.Actor
-	format Format // how errors are written: the route's
+	id    string
+	user  *models.User
+	actor *models.Actor
+	// service is the product service calling the access API (Service routes).
+	service *models.APIToken
+	format  Format // how errors are written: the route's
+	status  int
 }
 
 type stateKey struct{}
@@ -136,7 +139,7 @@ func secureHeaders(h http.Header, tls bool) {
 // get 403.
 func (s *Server) guard(rt Route) http.Handler {
 	switch rt.Auth {
-	case Public, Session, SCIM:
+	case Public, Session, SCIM, Service:
 	default:
 		panic("route " + rt.Pattern + ": no authentication for " + string(rt.Auth))
 	}
@@ -166,6 +169,17 @@ func (s *Server) guard(rt Route) http.Handler {
 
 // authenticate resolves the caller of a route and checks its permission.
 func (s *Server) authenticate(r *http.Request, rt Route, st *reqState) error {
+	if rt.Auth == Service {
+		tok, err := s.serviceToken(r)
+		if err != nil {
+			return err
+		}
+		st.service = &tok
+		if rt.Permission != models.ReadAccess {
+			return &models.Forbidden{Permission: rt.Permission, Need: models.LowestRole(rt.Permission)}
+		}
+		return nil
+	}
 	if rt.Auth == SCIM {
 		actor, err := s.scimActor(r)
 		if err != nil {

@@ -3,12 +3,14 @@ package web
 import (
 	"bytes"
 	"context"
+	"encoding/csv"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"net/http"
 	"net/url"
 	"strconv"
+	"strings"
 
 	"github.com/a-h/templ"
 
@@ -38,7 +40,8 @@ func (s *Server) page(w http.ResponseWriter, r *http.Request, status int, title,
 	if a := st.actor; a != nil {
 		vm.Org = &templates.OrgNav{Slug: a.Org.Slug, Name: a.Org.Name, Role: string(a.Role),
 			CanViewOrganization: models.Allows(a.Role, models.ViewOrganization),
-			CanViewBilling:      models.Allows(a.Role, models.ViewBilling)}
+			CanViewBilling:      models.Allows(a.Role, models.ViewBilling),
+			CanViewAudit:        models.Allows(a.Role, models.ViewAudit)}
 	}
 	return render(w, templ.WithChildren(r.Context(), body), status, templates.Layout(vm))
 }
@@ -132,7 +135,11 @@ func (s *Server) fail(w http.ResponseWriter, r *http.Request, err error) {
 		vm = templates.Error{Status: http.StatusForbidden, Title: loc.T("error.forbidden.title", nil),
 			Message: loc.T("error.forbidden.body", map[string]any{"Role": loc.T("role."+string(forbidden.Need), nil), "Current": current})}
 	case errors.Is(err, errUnauthorized):
-		w.Header().Set("WWW-Authenticate", `Bearer realm="Seatdesk SCIM"`)
+		realm := "Seatdesk SCIM"
+		if st.format == JSON {
+			realm = "Seatdesk API"
+		}
+		w.Header().Set("WWW-Authenticate", `Bearer realm="`+realm+`"`)
 		vm = templates.Error{Status: http.StatusUnauthorized, Title: loc.T("error.unauthorized.title", nil), Message: loc.T("error.unauthorized.body", nil)}
 	case errors.As(err, &badFilter):
 		vm = templates.Error{Status: http.StatusBadRequest, Code: "invalidFilter", Message: badFilter.Detail}
@@ -211,3 +218,65 @@ func langLinks(r *http.Request, u *url.URL) []templates.LangLink {
 	}
 	return links
 }
+
+// csvStream writes a CSV download as it is produced: the header first, then
+// rows through a buffered csv.Writer flushed to the client every
+// csvFlushRows rows, so that memory does not grow with the number of rows.
+// Once started, an error can only cut the download short (logged).
+type csvStream struct {
+	w       *csv.Writer
+	flusher http.Flusher
+	rows    int
+}
+
+const csvFlushRows = 500
+
+// startCSV begins a CSV attachment named filename with its header row.
+func startCSV(w http.ResponseWriter, filename string, header []string) (*csvStream, error) {
+	h := w.Header()
+	h.Set("Content-Type", "text/csv; charset=utf-8")
+	h.Set("Content-Disposition", `attachment; filename="`+filename+`"`)
+	h.Set("Cache-Control", "no-store")
+	w.WriteHeader(http.StatusOK)
+	c := &csvStream{w: csv.NewWriter(w)}
+	c.flusher, _ = w.(http.Flusher)
+	if c.flusher == nil {
+		if u, ok := w.(interface{ Unwrap() http.ResponseWriter }); ok {
+			c.flusher, _ = u.Unwrap().(http.Flusher)
+		}
+	}
+	return c, c.w.Write(header)
+}
+
+// Row writes one row. A cell that a spreadsheet would run as a formula
+// (starting with =, +, -, @, tab or carriage return) is prefixed with an
+// apostrophe.
+func (c *csvStream) Row(cells []string) error {
+	for i, v := range cells {
+		if v != "" && strings.ContainsRune("=+-@\t\r", rune(v[0])) {
+			cells[i] = "'" + v
+		}
+	}
+	if err := c.w.Write(cells); err != nil {
+		return err
+	}
+	c.rows++
+	if c.rows%csvFlushRows == 0 {
+		return c.flush()
+	}
+	return nil
+}
+
+func (c *csvStream) flush() error {
+	c.w.Flush()
+	if err := c.w.Error(); err != nil {
+		return err
+	}
+	if c.flusher != nil {
+		c.flusher.Flush()
+	}
+	return nil
+}
+
+// Close flushes the last rows.
+func (c *csvStream) Close() error { return c.flush() }

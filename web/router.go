@@ -89,6 +89,14 @@ func (s *Server) routes() []Route {
 		{"POST /orgs/{org}/settings/billing/resume", Session, models.ManageBilling, HTML, s.ResumePlan},
 		{"POST /orgs/{org}/settings/billing/extra-usage", Session, models.ManageBilling, HTML, s.ExtraUsage},
 		{"GET /orgs/{org}/settings/billing/invoices/{number}", Session, models.ViewBilling, HTML, s.Invoice},
+		{"GET /orgs/{org}/settings/billing/ledger.csv", Session, models.ViewBilling, HTML, s.LedgerCSV},
+		{"GET /orgs/{org}/settings/audit-log", Session, models.ViewAudit, HTML, s.AuditLog},
+		{"GET /orgs/{org}/settings/audit-log/export.csv", Session, models.ViewAudit, HTML, s.AuditExport},
+		{"GET /orgs/{org}/settings/organization/members/{id}/history", Session, models.ViewAudit, HTML, s.MemberHistory},
+
+		{"GET /api/v1/access", Service, models.ReadAccess, JSON, s.AccessCheck},
+		{"POST /api/v1/access", Service, models.ReadAccess, JSON, s.AccessBatch},
+		{"GET /api/v1/openapi.json", Public, models.Public, JSON, s.OpenAPI},
 
 		{"GET /scim/v2/ServiceProviderConfig", SCIM, models.Provision, SCIMJSON, s.SCIMServiceProviderConfig},
 		{"GET /scim/v2/ResourceTypes", SCIM, models.Provision, SCIMJSON, s.SCIMResourceTypes},

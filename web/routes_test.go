@@ -49,6 +49,12 @@ func TestRouteTablePermissions(t *testing.T) {
 				})
 				continue
 			}
+			if rt.Auth == Service {
+				t.Run(rt.Pattern, func(t *testing.T) {
+					checkServiceRoute(t, h, method, pattern)
+				})
+				continue
+			}
 			if rt.Auth != Session && rt.Auth != Public {
 				t.Fatalf("%s: the sweep does not know the %s kind", rt.Pattern, rt.Auth)
 			}
@@ -214,5 +220,38 @@ func checkSCIMRoute(t *testing.T, h *harness, clients map[string]*client, method
 	own := h.scim(acme, method, scimPath, body)
 	if own.status >= 500 || own.status == http.StatusUnauthorized || own.status == http.StatusForbidden || own.status == http.StatusNotFound {
 		t.Fatalf("acme's token: %d %s", own.status, own.raw)
+	}
+}
+
+// checkServiceRoute: an access API row answers 401 (JSON) without a token,
+// with a wrong or a SCIM one and to a signed-in browser; a service token is
+// served. Never an HTML page.
+func checkServiceRoute(t *testing.T, h *harness, method, path string) {
+	body := ""
+	if method == http.MethodPost {
+		body = `{"org":"acme","emails":["member@acme.example"]}`
+	} else {
+		path += "?org=acme&email=member@acme.example"
+	}
+	send := func(token string, c *client) response {
+		req, _ := http.NewRequest(method, h.srv.URL+path, strings.NewReader(body))
+		if token != "" {
+			req.Header.Set("Authorization", "Bearer "+token)
+		}
+		if c == nil {
+			c = h.anon()
+		}
+		return c.do(req)
+	}
+	for _, tok := range []string{"", "sdsvc_wrong", scimToken(t, h.db, "acme", "sweep-"+method)} {
+		if res := send(tok, nil); res.status != http.StatusUnauthorized || !strings.Contains(res.body, `"code":"unauthorized"`) {
+			t.Fatalf("token %q: %d %s", tok, res.status, res.body)
+		}
+	}
+	if res := send("", h.login("primary@acme.example")); res.status != http.StatusUnauthorized || strings.Contains(res.body, "<html") {
+		t.Fatalf("a session cookie: %d %.200s", res.status, res.body)
+	}
+	if res := send(serviceToken(t, h.db, "sweep-"+method), nil); res.status != http.StatusOK {
+		t.Fatalf("a service token: %d %s", res.status, res.body)
 	}
 }

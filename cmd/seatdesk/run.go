@@ -37,6 +37,10 @@ Usage:
   seatdesk scim-token create --org SLUG --name NAME
                              create a SCIM token; printed alone on the last line
   seatdesk scim-token revoke --org SLUG --name NAME
+  seatdesk api-token create --name NAME
+                             create a service token for the access API (any organization,
+                             named in each request); printed alone on the last line
+  seatdesk api-token revoke --name NAME
   seatdesk sso set --org SLUG --issuer URL --client-id ID --client-secret-file FILE --domains a.example,b.example
                              configure an organization's single sign-on [--require] [--groups-claim NAME]
   seatdesk renew [--org SLUG] [--as-of YYYY-MM-DD]
@@ -173,6 +177,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		return renewCommand(ctx, cfg, log, args, stdout, stderr)
 	case "plan":
 		return planCommand(ctx, cfg, log, args, stdout, stderr)
+	case "api-token":
+		return apiTokenCommand(ctx, cfg, log, args, stdout, stderr)
 	default:
 		fmt.Fprintf(stderr, "seatdesk: unknown command %q\n\n%s", cmd, usage)
 		return errUsage
@@ -231,6 +237,55 @@ func scimTokenCommand(ctx context.Context, cfg config, log *slog.Logger, args []
 		return err
 	}
 	fmt.Fprintf(stdout, "SCIM token %q for %s (base URL %s/scim/v2); it is shown only now:\n%s\n", *name, *slug, cfg.baseURL, raw)
+	return nil
+}
+
+// apiTokenCommand creates or revokes a service token of the access API. The
+// tokens belong to the installation, not to an organization, so there is no
+// organization's audit log to record them in: the command logs them.
+func apiTokenCommand(ctx context.Context, cfg config, log *slog.Logger, args []string, stdout, stderr io.Writer) error {
+	if len(args) == 0 || (args[0] != "create" && args[0] != "revoke") {
+		fmt.Fprint(stderr, "Usage: seatdesk api-token create|revoke --name NAME\n")
+		return errUsage
+	}
+	verb := args[0]
+	fs := newFlagSet("api-token "+verb, "Create or revoke a service token of the access API (/api/v1/access).", stdout)
+	name := fs.String("name", "", "the token's name, unique in the installation")
+	if err := fs.Parse(args[1:]); err != nil {
+		return flagErr(err)
+	}
+	if *name == "" {
+		fmt.Fprint(stderr, "seatdesk api-token: --name is required\n")
+		return errUsage
+	}
+	db, err := openDB(cfg, log)
+	if err != nil {
+		return err
+	}
+	if verb == "revoke" {
+		if err := models.RevokeAPIToken(ctx, db, *name); errors.Is(err, models.ErrNotFound) {
+			return fmt.Errorf("no service token named %q", *name)
+		} else if err != nil {
+			return err
+		}
+		log.Info("service token revoked", "name", *name)
+		fmt.Fprintf(stdout, "revoked service token %q\n", *name)
+		return nil
+	}
+	raw, _, err := models.CreateAPIToken(ctx, db, *name)
+	var invalid *models.Invalid
+	if errors.As(err, &invalid) {
+		catalog, lerr := locales.Load()
+		if lerr != nil {
+			return lerr
+		}
+		return errors.New(catalog.Locale("en").Message(invalid.Key, invalid.Args))
+	}
+	if err != nil {
+		return err
+	}
+	log.Info("service token created", "name", *name)
+	fmt.Fprintf(stdout, "service token %q for %s/api/v1/access; it is shown only now:\n%s\n", *name, cfg.baseURL, raw)
 	return nil
 }
 

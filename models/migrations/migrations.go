@@ -12,7 +12,8 @@ import (
 
 // List is every migration, oldest first.
 func List() []*gormigrate.Migration {
-	return []*gormigrate.Migration{initial(), billing(), invitations(), actors(), provisioning(), sso(), groupMappings(), renewal(),
+	return []*gormigrate.Migration{initial(), billing(), invitations(), actors(), provisioning(), sso(), groupMappings(),
+		accessAudit(), renewal(),
 		// keep hardening() last (its ID, 0010, was given before 0006–0009 existed).
 		hardening()}
 }
