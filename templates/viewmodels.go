@@ -281,7 +281,7 @@ type Billing struct {
 	Editor          *SeatEditor
 	Review          *SeatReview
 	Reduction       *ReductionForm
-	Lifecycle       Lifecycle // renewal planner, terms, plan ended (renewal.go)
+	Lifecycle       Lifecycle   // renewal planner, terms, plan ended (renewal.go)
 	Ledger          []LedgerRow // every change of purchased seats, oldest first (the full page only)
 }
 
