@@ -72,7 +72,7 @@ export default defineConfig({
   forbidOnly: !!process.env.CI,
   timeout: 30_000,
   expect: { timeout: 5_000 },
-  globalTimeout: 15 * 60_000,
+  globalTimeout: 22 * 60_000,
   reporter: [['list'], ['json', { outputFile: 'playwright-report/results.json' }]],
   use: {
     browserName: 'chromium',

@@ -215,7 +215,9 @@ function freePort(): Promise<number> {
  */
 export async function signInFresh(page: Page, who: string, path: string, lang: Lang = 'en', password = DEMO_PASSWORD) {
   await page.context().clearCookies();
-  const res = await page.request.post('/login', { form: { email: who, password, next: '/' }, maxRedirects: 0 });
+  // argon2id is slow by design, and slower on a busy machine: room for it,
+  // never a condition on time.
+  const res = await page.request.post('/login', { form: { email: who, password, next: '/' }, maxRedirects: 0, timeout: 30_000 });
   expect(res.status(), `sign-in of ${who}`).toBe(303);
   const sep = path.includes('?') ? '&' : '?';
   await page.goto(`${path}${sep}lang=${lang}`);

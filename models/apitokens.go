@@ -99,7 +99,9 @@ func ServiceToken(ctx context.Context, db *gorm.DB, clock Clock, raw string) (AP
 	if used.Valid {
 		tok.LastUsedAt = &used.T
 	}
-	rows.Close()
+	if err := rows.Close(); err != nil {
+		return APIToken{}, err
+	}
 	now := clock.Now().UTC()
 	if tok.LastUsedAt == nil || now.Sub(*tok.LastUsedAt) >= lastUsedGranularity {
 		// At most once a minute per token, and only if nobody did it meanwhile.

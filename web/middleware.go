@@ -23,7 +23,6 @@ type reqState struct {
 	// service is the product service calling the access API (Service routes).
 	service *models.APIToken
 	format  Format // how errors are written: the route's
-	status  int
 }
 
 type stateKey struct{}
