@@ -129,7 +129,7 @@ func checkBulk(actor Actor, c BulkChange) error {
 			return Invalidf("id", "bulk.none_selected", nil)
 		}
 		if len(c.IDs) > MaxBulkMembers {
-			return Invalidf("id", "bulk.too_many", map[string]any{"Max": MaxBulkMembers, "Count": len(c.IDs)})
+			return Invalidf("id", "bulk.too_many", map[string]any{"Max": MaxBulkMembers, "Selected": len(c.IDs)})
 		}
 	}
 	return nil
@@ -271,7 +271,7 @@ func selectedMembers(tx *gorm.DB, actor Actor, allocs []Allocation, c BulkChange
 			return nil, nil, fmt.Errorf("count members: %w", err)
 		}
 		if n > MaxBulkMembers {
-			return nil, nil, Invalidf("", "bulk.too_many", map[string]any{"Max": MaxBulkMembers, "Count": n})
+			return nil, nil, Invalidf("", "bulk.too_many", map[string]any{"Max": MaxBulkMembers, "Selected": n})
 		}
 		if n == 0 {
 			return nil, nil, Invalidf("", "bulk.none_matching", nil)

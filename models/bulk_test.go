@@ -364,7 +364,7 @@ func TestBulkEveryMatching(t *testing.T) {
 		}
 		_, err := models.PlanBulk(ctx, db, admin, models.BulkChange{All: true, Filter: models.MemberFilter{SeatType: "unassigned"}, Action: models.BulkRemove})
 		var inv *models.Invalid
-		if !errors.As(err, &inv) || inv.Key != "bulk.too_many" || inv.Args["Count"] != int64(models.MaxBulkMembers+1) {
+		if !errors.As(err, &inv) || inv.Key != "bulk.too_many" || inv.Args["Selected"] != int64(models.MaxBulkMembers+1) {
 			t.Fatalf("over the cap: %v", err)
 		}
 		// Exactly at the cap: planned, and applied in one transaction.

@@ -126,7 +126,7 @@ func checkBulkInvite(actor Actor, in BulkInviteInput) error {
 		return Invalidf("addresses", "bulk_invite.empty", nil)
 	}
 	if len(in.Rows) > MaxBulkInvites {
-		return Invalidf("addresses", "bulk_invite.too_many", map[string]any{"Max": MaxBulkInvites, "Count": len(in.Rows)})
+		return Invalidf("addresses", "bulk_invite.too_many", map[string]any{"Max": MaxBulkInvites, "Given": len(in.Rows)})
 	}
 	return nil
 }
