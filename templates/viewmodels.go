@@ -152,6 +152,10 @@ type Invitations struct {
 	Form       *InviteForm // open when not nil
 	Notice     string
 	Warning    string
+	// Bulk is the bulk invitation form, open when not nil; BulkReport what
+	// the last one sent and refused (bulk.templ).
+	Bulk       *BulkInviteForm
+	BulkReport *BulkInviteReport
 }
 
 // InviteForm is the invite form with what was typed and the answer to it.
@@ -217,6 +221,9 @@ type MemberRights struct {
 	AssignSeats bool // Admin and above
 	Actions     bool // the table has an actions column: Admin and above
 	BuySeats    bool // Owner and above on a self-serve plan
+	// Bulk shows the bulk bar and the row checkboxes (bulk.templ);
+	// RemoveMembers offers removal there.
+	Bulk, RemoveMembers bool
 }
 
 // MemberRow is one member.

@@ -49,32 +49,54 @@ const (
 	maxBodyBytes  = 64 << 10
 )
 
+// largeForms are the routes whose form may be larger: a bulk invitation
+// carries up to 500 addresses, or a CSV file of 500 rows (web/bulk.go), in
+// the fields of largeFields. A test checks that each is a route.
+var largeForms = map[string]bool{
+	"POST /orgs/{org}/settings/organization/bulk-invite":     true,
+	"POST /orgs/{org}/settings/organization/bulk-invite/buy": true,
+}
+
+var largeFields = map[string]bool{"addresses": true, "csv_text": true}
+
+const (
+	maxLargeFieldBytes = 256 << 10
+	maxLargeBodyBytes  = 2*maxLargeFieldBytes + maxBodyBytes
+)
+
 // checkInput refuses, before any handler runs, what no field accepts and
 // PostgreSQL would reject with an error: a NUL byte or invalid UTF-8 in the
 // path (404: no such page), or in a query or form value (422, in the user's
 // language), and over-long values. Both databases answer the same.
-func checkInput(w http.ResponseWriter, r *http.Request) error {
+func checkInput(w http.ResponseWriter, r *http.Request, pattern string) error {
 	if !cleanText(r.URL.Path) {
 		return models.ErrNotFound
 	}
 	query, _ := url.ParseQuery(r.URL.RawQuery) // malformed escapes are dropped, as r.URL.Query() does
-	if err := checkValues(query); err != nil {
+	if err := checkValues(query, false); err != nil {
 		return err
 	}
 	if r.Method != http.MethodPost {
 		return nil
 	}
-	r.Body = http.MaxBytesReader(w, r.Body, maxBodyBytes)
+	large := largeForms[pattern]
+	limit := int64(maxBodyBytes)
+	if large {
+		limit = maxLargeBodyBytes
+	}
+	r.Body = http.MaxBytesReader(w, r.Body, limit)
 	if err := r.ParseForm(); err != nil {
 		var tooLarge *http.MaxBytesError
 		if errors.As(err, &tooLarge) {
 			return models.Invalidf("", "form.too_long", nil)
 		}
 	}
-	return checkValues(r.PostForm)
+	return checkValues(r.PostForm, large)
 }
 
-func checkValues(vs url.Values) error {
+// checkValues refuses a value with bad bytes, or too long; large allows the
+// fields of largeFields up to maxLargeFieldBytes.
+func checkValues(vs url.Values, large bool) error {
 	for k, list := range vs {
 		if !cleanText(k) {
 			return models.Invalidf("", "form.bad_characters", nil)
@@ -83,7 +105,7 @@ func checkValues(vs url.Values) error {
 			if !cleanText(v) {
 				return models.Invalidf(k, "form.bad_characters", nil)
 			}
-			if len(v) > maxFieldBytes {
+			if len(v) > maxFieldBytes && !(large && largeFields[k] && len(v) <= maxLargeFieldBytes) {
 				return models.Invalidf(k, "form.too_long", nil)
 			}
 		}

@@ -16,6 +16,7 @@ func memberRights(actor models.Actor) templates.MemberRights {
 		AssignSeats: actor.Allowed(models.AssignSeats),
 		Actions:     actor.Allowed(models.ManageMembers) || actor.Allowed(models.TransferOwnership),
 		BuySeats:    actor.Allowed(models.ManageBilling) && !actor.Org.SalesAssisted,
+		Bulk:        actor.Allowed(models.AssignSeats), RemoveMembers: actor.Allowed(models.ManageMembers),
 	}
 }
 

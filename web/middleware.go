@@ -146,7 +146,7 @@ func (s *Server) guard(rt Route) http.Handler {
 		st := state(r.Context())
 		st.format = rt.Errors
 		if rt.Auth != SCIM { // SCIM bodies are JSON, checked by the SCIM handlers
-			if err := checkInput(w, r); err != nil {
+			if err := checkInput(w, r, rt.Pattern); err != nil {
 				s.fail(w, r, err)
 				return
 			}
