@@ -214,19 +214,20 @@ func BuyAndApplyBulk(ctx context.Context, db *gorm.DB, clock Clock, actor Actor,
 // matchingMembers is the members filter of ListMembers, for "every member
 // matching": the same conditions on the same columns. A test checks that
 // both count the same members for the same filter.
-func matchingMembers(tx *gorm.DB, orgID int64, allocs []Allocation, f MemberFilter) (*gorm.DB, error) {
+func matchingMembers(tx *gorm.DB, orgID int64, allocs []Allocation, f MemberFilter) (q *gorm.DB, withUsers bool, err error) {
 	f.Query = strings.TrimSpace(f.Query)
 	if len([]rune(f.Query)) > maxSearchLen {
-		return nil, Invalidf("q", "members.filter.query_too_long", map[string]any{"Max": maxSearchLen})
+		return nil, false, Invalidf("q", "members.filter.query_too_long", map[string]any{"Max": maxSearchLen})
 	}
 	if f.SeatType != "" && f.SeatType != SeatFilterUnassigned && FindAllocation(allocs, f.SeatType) == nil {
-		return nil, Invalidf("seat", "members.filter.unknown_seat_type", nil)
+		return nil, false, Invalidf("seat", "members.filter.unknown_seat_type", nil)
 	}
 	if f.Status != "" && !validStatus(f.Status) {
-		return nil, Invalidf("status", "members.filter.unknown_status", nil)
+		return nil, false, Invalidf("status", "members.filter.unknown_status", nil)
 	}
-	q := tx.Table("memberships").Where("memberships.org_id = ?", orgID)
+	q = tx.Table("memberships").Where("memberships.org_id = ?", orgID)
 	if f.Query != "" {
+		withUsers = true
 		like := "%" + escapeLike(strings.ToLower(f.Query)) + "%"
 		q = q.Joins("JOIN users ON users.id = memberships.user_id").
 			Where(`(lower(users.name) LIKE ? ESCAPE '\' OR users.email LIKE ? ESCAPE '\')`, like, like)
@@ -241,7 +242,7 @@ func matchingMembers(tx *gorm.DB, orgID int64, allocs []Allocation, f MemberFilt
 	if f.Status != "" {
 		q = q.Where("memberships.status = ?", f.Status)
 	}
-	return q, nil
+	return q, withUsers, nil
 }
 
 // bulkMember is a selected member as a plan reads it.
@@ -260,9 +261,9 @@ type bulkMember struct {
 // member of this organization (another organization's, or none) is
 // ErrNotFound: the whole change is refused.
 func selectedMembers(tx *gorm.DB, actor Actor, allocs []Allocation, c BulkChange) ([]bulkMember, []int64, error) {
-	var ids []int64
+	const columns = "memberships.id, memberships.user_id, users.name, users.email, memberships.role, memberships.status, memberships.seat_type_key"
 	if c.All {
-		q, err := matchingMembers(tx, actor.Org.ID, allocs, c.Filter)
+		q, withUsers, err := matchingMembers(tx, actor.Org.ID, allocs, c.Filter)
 		if err != nil {
 			return nil, nil, err
 		}
@@ -276,27 +277,31 @@ func selectedMembers(tx *gorm.DB, actor Actor, allocs []Allocation, c BulkChange
 		if n == 0 {
 			return nil, nil, Invalidf("", "bulk.none_matching", nil)
 		}
-		if err := q.Order("memberships.id").Pluck("memberships.id", &ids).Error; err != nil {
-			return nil, nil, fmt.Errorf("list members: %w", err)
+		if !withUsers {
+			q = q.Joins("JOIN users ON users.id = memberships.user_id")
 		}
-	} else {
-		seen := map[int64]bool{}
-		for _, id := range c.IDs {
-			if id < 1 {
-				return nil, nil, ErrNotFound
-			}
-			if !seen[id] {
-				seen[id] = true
-				ids = append(ids, id)
-			}
+		var members []bulkMember
+		if err := q.Select(columns).Order("memberships.id").Scan(&members).Error; err != nil {
+			return nil, nil, fmt.Errorf("read members: %w", err)
 		}
-		sort.Slice(ids, func(i, j int) bool { return ids[i] < ids[j] })
+		return members, nil, nil
 	}
+	var ids []int64
+	seen := map[int64]bool{}
+	for _, id := range c.IDs {
+		if id < 1 {
+			return nil, nil, ErrNotFound
+		}
+		if !seen[id] {
+			seen[id] = true
+			ids = append(ids, id)
+		}
+	}
+	sort.Slice(ids, func(i, j int) bool { return ids[i] < ids[j] })
 	members := make([]bulkMember, 0, len(ids))
 	for _, chunk := range chunks(ids, 1000) {
 		var rows []bulkMember
-		err := tx.Table("memberships").
-			Select("memberships.id, memberships.user_id, users.name, users.email, memberships.role, memberships.status, memberships.seat_type_key").
+		err := tx.Table("memberships").Select(columns).
 			Joins("JOIN users ON users.id = memberships.user_id").
 			Where("memberships.org_id = ? AND memberships.id IN ?", actor.Org.ID, chunk).
 			Order("memberships.id").Scan(&rows).Error
@@ -563,22 +568,24 @@ func bulkEvent(actor Actor, c BulkChange, e BulkEntry) AuditEvent {
 		b, _ := json.Marshal(v)
 		return string(b)
 	}
+	var ev AuditEvent
 	if c.Action == BulkRemove {
-		ev := auditEvent(actor, "member.removed", "membership", e.ID,
+		ev = auditEvent(actor, "member.removed", "membership", e.ID,
 			js(map[string]any{"member": e.Email, "role": e.Role, "seat_type": nullable(e.From), "status": e.Status}), js(nil))
-		uid := e.UserID
-		ev.MemberUserID = &uid // the membership is gone: name the person now
-		return ev
+	} else {
+		ev = auditEvent(actor, "member.seat_changed", "membership", e.ID,
+			js(map[string]any{"member": e.Email, "seat_type": nullable(e.From), "status": e.Status}),
+			js(map[string]any{"member": e.Email, "seat_type": nullable(c.To), "status": StatusActive}))
 	}
-	return auditEvent(actor, "member.seat_changed", "membership", e.ID,
-		js(map[string]any{"member": e.Email, "seat_type": nullable(e.From), "status": e.Status}),
-		js(map[string]any{"member": e.Email, "seat_type": nullable(c.To), "status": StatusActive}))
+	uid := e.UserID
+	ev.MemberUserID = &uid // the person it is about, known already (and gone with a removed membership)
+	return ev
 }
 
 // auditChange writes the events of one bulk change as one change of the
 // audit log: each points at the transaction's first event (the purchase
-// that paid for the seats, or else the first of these), then names the
-// person each is about, as Audit does.
+// that paid for the seats, or else the first of these); events that do
+// not name their person yet are given it as Audit does.
 func auditChange(tx *gorm.DB, actor Actor, events []AuditEvent) error {
 	if len(events) == 0 {
 		return nil
@@ -612,14 +619,25 @@ func auditChange(tx *gorm.DB, actor Actor, events []AuditEvent) error {
 			return fmt.Errorf("audit %s: %w", rest[0].Action, err)
 		}
 	}
-	first := events[0].ID
-	err := tx.Exec(`UPDATE audit_events SET member_user_id = (SELECT user_id FROM memberships WHERE memberships.id = audit_events.subject_id)
-WHERE org_id = ? AND subject_type = 'membership' AND member_user_id IS NULL AND id >= ?`, actor.Org.ID, first).Error
-	if err != nil {
-		return err
+	unnamed := map[string]bool{}
+	for _, ev := range events {
+		if ev.MemberUserID == nil {
+			unnamed[ev.SubjectType] = true
+		}
 	}
-	return tx.Exec(`UPDATE audit_events SET member_user_id = (SELECT users.id FROM invitations JOIN users ON users.email = invitations.email WHERE invitations.id = audit_events.subject_id)
+	first := events[0].ID
+	if unnamed["membership"] {
+		err := tx.Exec(`UPDATE audit_events SET member_user_id = (SELECT user_id FROM memberships WHERE memberships.id = audit_events.subject_id)
+WHERE org_id = ? AND subject_type = 'membership' AND member_user_id IS NULL AND id >= ?`, actor.Org.ID, first).Error
+		if err != nil {
+			return err
+		}
+	}
+	if unnamed["invitation"] {
+		return tx.Exec(`UPDATE audit_events SET member_user_id = (SELECT users.id FROM invitations JOIN users ON users.email = invitations.email WHERE invitations.id = audit_events.subject_id)
 WHERE org_id = ? AND subject_type = 'invitation' AND member_user_id IS NULL AND id >= ?`, actor.Org.ID, first).Error
+	}
+	return nil
 }
 
 // Owners names the organization's active Owners, Primary Owner first: who an
