@@ -15,7 +15,8 @@ import (
 
 // fuzzFields is every form and query parameter a handler reads.
 var fuzzFields = []string{"email", "password", "next", "name", "from", "to", "confirm", "quote", "add", "quantity",
-	"enabled", "cap", "role", "seat", "unassigned", "q", "page", "status", "edit", "done", "invoice", "invite", "lang"}
+	"enabled", "cap", "role", "seat", "unassigned", "q", "page", "status", "edit", "done", "invoice", "invite", "lang",
+	"id", "page_id", "scope", "action", "expect", "token", "n", "addresses", "csv_text", "csv_name", "buy_type", "buy_n"}
 
 // FuzzRoutes sends every route of the table, as the Owner of an organization,
 // a path value, a parameter of its choice and every known parameter set to a
