@@ -380,7 +380,7 @@ func (s *Server) BulkInviteForm(w http.ResponseWriter, r *http.Request) error {
 // reports each row; with too few seats free it sends nothing and asks (an
 // Owner may buy the seats missing, an Admin is told who can).
 func (s *Server) BulkInvite(w http.ResponseWriter, r *http.Request) error {
-	in, form, _, err := s.readBulkInvite(r)
+	in, form, _, err := s.readBulkInvite(w, r)
 	if err != nil {
 		return s.bulkInviteAnswer(w, r, form, err)
 	}
@@ -394,7 +394,7 @@ func (s *Server) BulkInvite(w http.ResponseWriter, r *http.Request) error {
 // BulkInviteBuy is the Owner's one confirmation: buy the seats the bulk
 // invitation lacks and send it, charged once.
 func (s *Server) BulkInviteBuy(w http.ResponseWriter, r *http.Request) error {
-	in, form, vals, err := s.readBulkInvite(r)
+	in, form, vals, err := s.readBulkInvite(w, r)
 	var buys []models.SeatBuy
 	if err == nil {
 		buys, err = readBuys(vals)
@@ -591,12 +591,13 @@ func bulkInviteRow(loc *locales.Locale, allocs []models.Allocation, l models.Bul
 
 // readBulkInvite reads the form (multipart with a file, or not) into the
 // rows to invite, and the form as it was, to show again.
-func (s *Server) readBulkInvite(r *http.Request) (models.BulkInviteInput, templates.BulkInviteForm, url.Values, error) {
+func (s *Server) readBulkInvite(w http.ResponseWriter, r *http.Request) (models.BulkInviteInput, templates.BulkInviteForm, url.Values, error) {
 	ctx := r.Context()
 	vals := r.PostForm
 	var file string
 	form := templates.BulkInviteForm{}
-	err := r.ParseMultipartForm(maxLargeBodyBytes)
+	r.Body = http.MaxBytesReader(w, r.Body, maxLargeBodyBytes) // checkInput bounded it already; said again where it is parsed
+	err := r.ParseMultipartForm(maxLargeBodyBytes) // #nosec G120 -- the body is bounded by the MaxBytesReader above (maxLargeBodyBytes)
 	switch {
 	case errors.Is(err, http.ErrNotMultipart):
 	case err != nil:
