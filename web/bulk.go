@@ -597,7 +597,7 @@ func (s *Server) readBulkInvite(w http.ResponseWriter, r *http.Request) (models.
 	var file string
 	form := templates.BulkInviteForm{}
 	r.Body = http.MaxBytesReader(w, r.Body, maxLargeBodyBytes) // checkInput bounded it already; said again where it is parsed
-	err := r.ParseMultipartForm(maxLargeBodyBytes) // #nosec G120 -- the body is bounded by the MaxBytesReader above (maxLargeBodyBytes)
+	err := r.ParseMultipartForm(maxLargeBodyBytes)             // #nosec G120 -- the body is bounded by the MaxBytesReader above (maxLargeBodyBytes)
 	switch {
 	case errors.Is(err, http.ErrNotMultipart):
 	case err != nil:
