@@ -596,8 +596,9 @@ func (s *Server) readBulkInvite(w http.ResponseWriter, r *http.Request) (models.
 	vals := r.PostForm
 	var file string
 	form := templates.BulkInviteForm{}
-	r.Body = http.MaxBytesReader(w, r.Body, maxLargeBodyBytes) // checkInput bounded it already; said again where it is parsed
-	err := r.ParseMultipartForm(maxLargeBodyBytes)             // #nosec G120 -- the body is bounded by the MaxBytesReader above (maxLargeBodyBytes)
+	// checkInput bounded the body already; said again where it is parsed.
+	r.Body = http.MaxBytesReader(w, r.Body, maxLargeBodyBytes)
+	err := r.ParseMultipartForm(maxLargeBodyBytes) // #nosec G120 -- the body is bounded by the MaxBytesReader above (maxLargeBodyBytes)
 	switch {
 	case errors.Is(err, http.ErrNotMultipart):
 	case err != nil:
