@@ -463,7 +463,7 @@ func TestBulkInviteCSV(t *testing.T) {
 			9:  "Non inviato: Ruolo sconosciuto «chef»",
 			11: "Inviato; non è stato possibile consegnare ora l&#39;email",
 		}
-		rowRe := regexp.MustCompile(`(?s)<tr data-testid="bulk-invite-row" data-outcome="(\w+)"><td>(\d+)</td>.*?<td data-testid="bulk-invite-outcome">(.*?)</td>`)
+		rowRe := regexp.MustCompile(`(?s)<tr data-testid="bulk-invite-row" data-outcome="(\w+)"><td data-label="Riga">(\d+)</td>.*?<td data-testid="bulk-invite-outcome" data-label="Esito">(.*?)</td>`)
 		got := map[string]string{}
 		for _, m := range rowRe.FindAllStringSubmatch(res.body, -1) {
 			got[m[2]] = m[3]
