@@ -887,24 +887,35 @@ func (e *seatEnv) sqlChange(ctx context.Context, request bool, actor models.Acto
 		s1, s2, s3, s4, s5, s6, s7, s8, s9 string
 		ns1                                sql.NullString
 		ni1                                sql.NullInt64
+		s10                                string
 		b1, b2, b3, b4                     bool
 		t1, t2, t3, t4, t5                 time.Time
 	)
-	org := []any{&id, &s1, &s2, &s3, &b1, &t1, &t2, &s4, &b2, &ni1, &b3, &t3, &t4}
-	const orgCols = "id, name, slug, plan_model, sales_assisted, term_start, term_end, currency, extra_usage, extra_usage_cap_minor, cancel_at_term_end, created_at, updated_at"
+	var nt2, nt3 sql.NullTime
+	org := []any{&id, &s1, &s2, &s3, &b1, &t1, &t2, &s4, &b2, &ni1, &b3, &t3, &t4, &nt2, &nt3}
 	if request {
-		var nt1 sql.NullTime
-		var s10, s11, s12, s13 string
-		if err := queryRow(e.sql, []any{&id, &s1, &s2, &s10, &t1, &t2, &s11, &s12, &s13}, `SELECT users.* FROM users
-JOIN sessions ON sessions.user_id = users.id WHERE sessions.id = $1 AND sessions.expires_at > $2 LIMIT 1`, e.sessionID, testNow); err != nil {
-			return fmt.Errorf("session and user: %w", err)
+		var s11, s12, s13 string
+		var mid sql.NullInt64
+		var mrole, mstatus sql.NullString
+		var porg []any
+		for range org {
+			porg = append(porg, new(any))
 		}
-		if err := queryRow(e.sql, append(append([]any{}, org...), &nt1, &id, &s5, &ns1, &s6), `SELECT organizations.*, memberships.id AS member_id,
-  memberships.role AS member_role, memberships.seat_type_key AS member_seat, memberships.status AS member_status
-FROM memberships JOIN organizations ON organizations.id = memberships.org_id
-WHERE organizations.slug = $1 AND memberships.user_id = $2 LIMIT 1`,
-			actor.Org.Slug, actor.UserID); err != nil {
-			return fmt.Errorf("actor: %w", err)
+		if err := queryRow(e.sql, append([]any{&id, &s1, &s2, &s10, &s11, &s12, &s13, &t1, &t2, &mid, &mrole, &ns1, &mstatus}, porg...),
+			`SELECT users.id, users.email, users.name, users.given_name, users.family_name,
+  users.lang, users.password_hash, users.created_at, users.updated_at,
+  memberships.id, memberships.role, memberships.seat_type_key, memberships.status, organizations.id, organizations.name,
+  organizations.slug, organizations.plan_model, organizations.sales_assisted, organizations.term_start, organizations.term_end,
+  organizations.currency, organizations.extra_usage, organizations.extra_usage_cap_minor, organizations.cancel_at_term_end,
+  organizations.created_at, organizations.updated_at, organizations.ended_at, organizations.waitlist_notified_at
+FROM sessions JOIN users ON users.id = sessions.user_id
+LEFT JOIN organizations ON organizations.slug = $1
+LEFT JOIN memberships ON memberships.org_id = organizations.id AND memberships.user_id = users.id
+WHERE sessions.id = $2 AND sessions.expires_at > $3`, actor.Org.Slug, e.sessionID, testNow); err != nil {
+			return fmt.Errorf("session, user and actor: %w", err)
+		}
+		if !mid.Valid || mstatus.String != "active" {
+			return fmt.Errorf("the admin in %s: no active membership", actor.Org.Slug)
 		}
 	}
 	tx, err := e.sql.BeginTx(ctx, nil)
@@ -912,39 +923,45 @@ WHERE organizations.slug = $1 AND memberships.user_id = $2 LIMIT 1`,
 		return err
 	}
 	defer func() { _ = tx.Rollback() }()
-	if err := queryRow(tx, org, "SELECT "+orgCols+" FROM organizations WHERE id = $1 LIMIT 1 FOR UPDATE", actor.Org.ID); err != nil {
+	if err := queryRow(tx, org, `SELECT id, name, slug, plan_model, sales_assisted, term_start, term_end, currency, extra_usage,
+  extra_usage_cap_minor, cancel_at_term_end, created_at, updated_at, ended_at, waitlist_notified_at FROM organizations WHERE id = $1 FOR UPDATE`,
+		actor.Org.ID); err != nil {
 		return fmt.Errorf("lock organization: %w", err)
 	}
-	if err := queryRow(tx, []any{&id, &orgID, &userID, &s1, &ns1, &s2, &s3, &t1, &t2, &id, &s5, &s6, &s7, &t3, &t4},
+	var ns2, ns3, ns4 sql.NullString
+	if err := queryRow(tx, []any{&id, &orgID, &userID, &s1, &ns1, &s2, &s3, &ns2, &ns3, &ns4, &nt2, &s4, &t1, &t2,
+		&s6, &s5, &s7, &s8, &s9, &s10, &t3, &t4},
 		`SELECT memberships.id, memberships.org_id, memberships.user_id, memberships.role, memberships.seat_type_key,
-  memberships.status, memberships.source, memberships.created_at, memberships.updated_at,
-  "User"."id" AS "User__id", "User"."email" AS "User__email", "User"."name" AS "User__name",
-  "User"."password_hash" AS "User__password_hash", "User"."created_at" AS "User__created_at", "User"."updated_at" AS "User__updated_at"
-FROM memberships LEFT JOIN users "User" ON memberships.user_id = "User"."id"
-WHERE memberships.id = $1 AND memberships.org_id = $2 LIMIT 1`, t.id, actor.Org.ID); err != nil {
+  memberships.status, memberships.source, memberships.external_id, memberships.scim_user_name, memberships.waiting_for,
+  memberships.waiting_since, memberships.seat_source, memberships.created_at, memberships.updated_at,
+  users.email, users.name, users.given_name, users.family_name, users.lang, users.password_hash, users.created_at,
+  users.updated_at
+FROM memberships JOIN users ON users.id = memberships.user_id WHERE memberships.id = $1 AND memberships.org_id = $2`,
+		t.id, actor.Org.ID); err != nil {
 		return fmt.Errorf("membership: %w", err)
 	}
 	if ns1.String != t.seat {
 		return errSeatStale
 	}
 	e.queries.Add(1)
-	rows, err := tx.QueryContext(ctx, `SELECT seat_pools.*, seat_types.plan_model, seat_types.rank, seat_types.chat, seat_types.claude_code,
-  seat_types.cowork, seat_types.higher_limits,
+	rows, err := tx.QueryContext(ctx, `SELECT seat_pools.id, seat_pools.org_id, seat_pools.seat_type_key, seat_pools.purchased,
+  seat_pools.assigned, seat_pools.price_minor, seat_pools.renewal_quantity, seat_pools.created_at, seat_pools.updated_at,
+  seat_types.plan_model, seat_types.rank, seat_types.chat, seat_types.claude_code, seat_types.cowork, seat_types.higher_limits,
   (SELECT COUNT(*) FROM invitations WHERE invitations.org_id = seat_pools.org_id AND invitations.status = $1
     AND invitations.seat_type_key = seat_pools.seat_type_key) AS reserved
-FROM seat_pools JOIN seat_types ON seat_types.key = seat_pools.seat_type_key WHERE seat_pools.org_id = $2 ORDER BY seat_types.rank`,
-		models.InvitePending, actor.Org.ID)
+FROM seat_pools JOIN seat_types ON seat_types.key = seat_pools.seat_type_key
+WHERE seat_pools.org_id = $2 ORDER BY seat_types.rank`, string(models.InvitePending), actor.Org.ID)
 	if err != nil {
 		return err
 	}
 	for rows.Next() {
 		var p1, p2, p3, p4 int64
-		if err := rows.Scan(&id, &orgID, &s8, &p1, &p2, &p3, &t5, &t5, &ni1, &s9, &n, &b1, &b2, &b3, &b4, &p4); err != nil {
-			rows.Close()
+		if err := rows.Scan(&id, &orgID, &s8, &p1, &p2, &p3, &ni1, &t5, &t5, &s9, &n, &b1, &b2, &b3, &b4, &p4); err != nil {
+			_ = rows.Close()
 			return err
 		}
 	}
-	rows.Close()
+	_ = rows.Close()
 	if err := rows.Err(); err != nil {
 		return err
 	}
@@ -956,13 +973,13 @@ FROM seat_pools JOIN seat_types ON seat_types.key = seat_pools.seat_type_key WHE
 		}
 		return res.RowsAffected()
 	}
+	const place = `UPDATE memberships SET seat_type_key = $1, status = $2, waiting_for = NULL, waiting_since = NULL, seat_source = $3,
+  updated_at = $4 WHERE id = $5 AND org_id = $6 AND `
 	var moved int64
 	if t.seat == "" {
-		moved, err = exec(`UPDATE memberships SET seat_type_key = $1, status = $2, updated_at = $3
-WHERE (id = $4 AND org_id = $5) AND seat_type_key IS NULL`, to, s2, now, t.id, actor.Org.ID)
+		moved, err = exec(place+"seat_type_key IS NULL", to, "active", "person", now, t.id, actor.Org.ID)
 	} else {
-		moved, err = exec(`UPDATE memberships SET seat_type_key = $1, status = $2, updated_at = $3
-WHERE (id = $4 AND org_id = $5) AND seat_type_key = $6`, nullable(to), s2, now, t.id, actor.Org.ID, t.seat)
+		moved, err = exec(place+"seat_type_key = $7", nullable(to), "active", "person", now, t.id, actor.Org.ID, t.seat)
 	}
 	if err != nil {
 		return err
@@ -982,11 +999,12 @@ WHERE org_id = $2 AND seat_type_key = $3 AND assigned > 0`, now, actor.Org.ID, t
 		return fmt.Errorf("seat pool: %d rows: %v", pool, err)
 	}
 	before, _ := json.Marshal(map[string]any{"member": s6, "seat_type": nullable(t.seat), "status": s2})
-	after, _ := json.Marshal(map[string]any{"member": s6, "seat_type": nullable(to), "status": s2})
-	if err := queryRow(tx, []any{&id}, `INSERT INTO audit_events (org_id, actor_kind, actor_user_id, actor_token_id, actor_name,
-  action, subject_type, subject_id, before, after, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) RETURNING id`,
-		actor.Org.ID, models.ActorPerson, actor.UserID, nil, actor.Email, "member.seat_changed", "membership", t.id,
-		string(before), string(after), now); err != nil {
+	after, _ := json.Marshal(map[string]any{"member": s6, "seat_type": nullable(to), "status": "active"})
+	if err := queryRow(tx, []any{&id}, `INSERT INTO audit_events (org_id, actor_kind, actor_user_id, actor_token_id, actor_name, action, kind,
+  subject_type, subject_id, member_user_id, change_id, before, after, created_at)
+VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, (SELECT user_id FROM memberships WHERE id = $10), $11, $12, $13, $14) RETURNING id`,
+		actor.Org.ID, string(models.ActorPerson), actor.UserID, nil, actor.Email, "member.seat_changed", models.AuditKindOf("member.seat_changed"),
+		"membership", t.id, t.id, nil, string(before), string(after), now); err != nil {
 		return fmt.Errorf("audit: %w", err)
 	}
 	return tx.Commit()

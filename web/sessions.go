@@ -149,19 +149,39 @@ func (s *SessionStore) signOut(w http.ResponseWriter, r *http.Request) error {
 	return sess.Save(r, w)
 }
 
-// user loads the signed-in user with their session in one statement; nil
-// when signed out, the session expired or revoked, or the user gone.
-func (s *SessionStore) user(r *http.Request) (*models.User, error) {
+// sessionID is the id the request's session cookie carries; "" when there
+// is none, or it is forged or expired.
+func (s *SessionStore) sessionID(r *http.Request) string {
 	c, err := r.Cookie(sessionCookie)
 	if err != nil {
-		return nil, nil
+		return ""
 	}
 	var id string
 	if err := securecookie.DecodeMulti(sessionCookie, c.Value, &id, s.codecs...); err != nil {
-		return nil, nil // a forged or expired cookie is no session
+		return ""
+	}
+	return id
+}
+
+// actor loads the signed-in user and their membership of the organization
+// slug in one statement (models.SessionActor); user nil when signed out.
+func (s *SessionStore) actor(r *http.Request, slug string) (*models.User, models.Actor, error) {
+	id := s.sessionID(r)
+	if id == "" {
+		return nil, models.Actor{}, nil
+	}
+	return models.SessionActor(r.Context(), s.db, id, s.clock.Now(), slug)
+}
+
+// user loads the signed-in user with their session in one statement; nil
+// when signed out, the session expired or revoked, or the user gone.
+func (s *SessionStore) user(r *http.Request) (*models.User, error) {
+	id := s.sessionID(r)
+	if id == "" {
+		return nil, nil
 	}
 	var users []models.User
-	err = s.db.WithContext(r.Context()).Table("users").Select("users.*").
+	err := s.db.WithContext(r.Context()).Table("users").Select("users.*").
 		Joins("JOIN sessions ON sessions.user_id = users.id").
 		Where("sessions.id = ? AND sessions.expires_at > ?", id, s.clock.Now()).Limit(1).Scan(&users).Error
 	if err != nil {
