@@ -84,6 +84,7 @@ type Locale struct {
 	localizer *i18n.Localizer
 	printer   *message.Printer
 	money     *currency.Formatter
+	moneyCode *currency.Formatter // the ISO code where the symbol alone is ambiguous
 }
 
 // Locale returns the Locale of a supported language (English otherwise).
@@ -92,11 +93,15 @@ func (c *Catalog) Locale(lang string) *Locale {
 		lang = Languages[0]
 	}
 	tag := language.MustParse(lang)
+	loc := currency.NewLocale(lang)
+	code := currency.NewFormatter(loc)
+	code.CurrencyDisplay = currency.DisplayCode
 	return &Locale{
 		Lang:      lang,
 		localizer: i18n.NewLocalizer(c.bundle, lang),
 		printer:   message.NewPrinter(tag),
-		money:     currency.NewFormatter(currency.NewLocale(lang)),
+		money:     currency.NewFormatter(loc),
+		moneyCode: code,
 	}
 }
 
@@ -139,6 +144,14 @@ func (l *Locale) Money(minor int64, code string) string {
 	amount, err := currency.NewAmountFromInt64(minor, code)
 	if err != nil {
 		return fmt.Sprintf("%d %s", minor, code)
+	}
+	// CLDR gives Italian the bare "$" for the US dollar, which could be any
+	// dollar: outside English, a bare "$" becomes the code ("18.000,00 USD";
+	// French already says "$US").
+	if l.Lang != "en" {
+		if sym, ok := currency.GetSymbol(code, l.money.Locale()); ok && sym == "$" {
+			return l.moneyCode.Format(amount)
+		}
 	}
 	return l.money.Format(amount)
 }

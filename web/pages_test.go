@@ -31,7 +31,7 @@ func TestPagesInEveryLanguage(t *testing.T) {
 				"fr": {"Paramètres de l&#39;organisation", "Sièges", "Type de siège", "Siège Enterprise", "Non assigné"}}},
 			{"owner@acme.example", "/orgs/acme/settings/billing", 200, map[string][]string{
 				"en": {"Billing", "$60.00", "$18,000.00", "Self-serve"},
-				"it": {"Fatturazione", "60,00\u00a0$", "18.000,00\u00a0$", "Self-serve"},
+				"it": {"Fatturazione", "60,00\u00a0USD", "18.000,00\u00a0USD", "Self-serve"},
 				"fr": {"Facturation", "60,00\u00a0$US", "18\u202f000,00\u00a0$US", "Libre-service"}}},
 			{"owner@bottega.example", "/orgs/bottega/settings/billing", 200, map[string][]string{
 				"en": {"Chat + Claude Code", "€45.00", "€20.00"},
