@@ -81,19 +81,18 @@ const NNBSP = '\u202f'; // French digit grouping
 
 /**
  * Money as the app renders it (bojanz/currency, CLDR 48): minor units → text.
- * en "$18,000.00", it "18.000,00 USD" / "5400,00 €", fr "18 000,00 $US" / "5 400,00 €".
+ * en "$18,000.00", it "18.000,00 USD" / "5.400,00 €", fr "18 000,00 $US" / "5 400,00 €".
  */
 export function money(minor: number, currency: 'USD' | 'EUR', lang: Lang): string {
   const units = Math.floor(minor / 100).toString();
   const cents = (minor % 100).toString().padStart(2, '0');
   const group = (sep: string) => units.replace(/\B(?=(\d{3})+(?!\d))/g, sep);
-  // CLDR: Italian groups digits only from five on ("5400,00 €", "18.000,00 €").
   const symbol = { USD: { en: '$', it: 'USD', fr: '$US' }, EUR: { en: '€', it: '€', fr: '€' } }[currency][lang];
   switch (lang) {
     case 'en':
       return `${symbol}${group(',')}.${cents}`;
     case 'it':
-      return `${units.length > 4 ? group('.') : units},${cents}${NBSP}${symbol}`;
+      return `${group('.')},${cents}${NBSP}${symbol}`;
     case 'fr':
       return `${group(NNBSP)},${cents}${NBSP}${symbol}`;
   }
