@@ -105,7 +105,10 @@ async function buySeats(page: Page, org: OrgSlug, key: string, quantity: number,
   const [remaining, termDays] = [Number(shown![1]), Number(shown![2])];
   const term = demoTerm();
   expect({ remaining, termDays }).toEqual({ remaining: term.remaining, termDays: term.termDays });
-  expect(daysText).toBe(w.days(term.remaining, term.termDays, longDate(term.end, lang)));
+  // The review's last day of access is the Plan card's term end.
+  const lastDay = longDate(new Date(term.end.getTime() - 86_400_000), lang);
+  expect(daysText).toBe(w.days(term.remaining, term.termDays, lastDay));
+  await expect(page.getByTestId('plan-term')).toContainText(lastDay);
   const amount = prorate(quantity, price, remaining, termDays);
   await expect(review.getByTestId('review-amount')).toHaveText(money(amount, currency, lang));
   let yearly = quantity * price * 12;

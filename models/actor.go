@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"gorm.io/gorm"
+	"gorm.io/gorm/clause"
 )
 
 // Clock tells the time; injected so that proration, expiry and renewal can be
@@ -151,6 +152,40 @@ WHERE sessions.id = ? AND sessions.expires_at > ?`, slug, sessionID, now).Scan(d
 	o, _ := org.org()
 	actor, err := memberActor(u, o, member.Int64, Role(role.String), nullString(seat), MemberStatus(status.String))
 	return &u, actor, err
+}
+
+// OrgCount is how many organizations the user is an active member of.
+func OrgCount(ctx context.Context, db *gorm.DB, userID int64) (int64, error) {
+	var n int64
+	err := db.WithContext(ctx).Model(&Membership{}).Where("user_id = ? AND status = ?", userID, StatusActive).Count(&n).Error
+	return n, err
+}
+
+// Contact is an Owner or Admin a member can turn to.
+type Contact struct {
+	Name, Email string
+	Role        Role
+}
+
+// maxContacts bounds the people a member's page names.
+const maxContacts = 10
+
+// Contacts are the people who manage the actor's organization (R-PERM-1),
+// for a member's page: the Primary Owner, then Owners, then Admins, by name;
+// at most ten.
+func Contacts(ctx context.Context, db *gorm.DB, actor Actor) ([]Contact, error) {
+	var out []Contact
+	err := db.WithContext(ctx).Table("memberships").Select("users.name, users.email, memberships.role").
+		Joins("JOIN users ON users.id = memberships.user_id").
+		Where("memberships.org_id = ? AND memberships.status = ? AND memberships.role IN ?", actor.Org.ID, StatusActive,
+			[]Role{RolePrimaryOwner, RoleOwner, RoleAdmin}).
+		Order(clause.Expr{SQL: "CASE memberships.role WHEN ? THEN 0 WHEN ? THEN 1 ELSE 2 END, users.name, users.id",
+			Vars: []any{RolePrimaryOwner, RoleOwner}}).
+		Limit(maxContacts).Scan(&out).Error
+	if err != nil {
+		return nil, fmt.Errorf("list contacts: %w", err)
+	}
+	return out, nil
 }
 
 // OrgsOf lists the organizations where the user is an active member, by name.

@@ -44,3 +44,12 @@ func lastUsed(ctx context.Context, at *time.Time) string {
 	}
 	return shortDate(ctx, *at)
 }
+
+// invoiceMonths says what an invoice line's monthly price is multiplied by:
+// the twelve months of the term, prorated for a purchase during it.
+func invoiceMonths(ctx context.Context, kind string, start, end time.Time) string {
+	if kind == "subscription" {
+		return t(ctx, "billing.invoice.per_year")
+	}
+	return t(ctx, "billing.invoice.prorated", map[string]any{"Days": num(ctx, int64(end.Sub(start).Hours()/24+0.5))})
+}

@@ -29,6 +29,7 @@ type OrgNav struct {
 	CanViewOrganization bool
 	CanViewBilling      bool
 	CanViewAudit        bool
+	CanSwitch           bool // the person belongs to several organizations
 }
 
 // LangLink switches the interface language, staying on the page.
@@ -67,6 +68,12 @@ type SeatSummary struct {
 type MemberHome struct {
 	SeatType string // "" when Unassigned
 	Role     string
+	Contacts []Contact
+}
+
+// Contact is an Owner or Admin a member can turn to.
+type Contact struct {
+	Name, Email, Role string
 }
 
 // Organization is Organization settings › Organization.
@@ -319,7 +326,7 @@ type SeatReview struct {
 	TermDays       int
 	AmountMinor    int64
 	NewYearlyMinor int64
-	TermEnd        time.Time
+	LastDay        time.Time // the last day of the term, as the Plan card says it
 	Error          string
 }
 

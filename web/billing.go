@@ -338,7 +338,7 @@ func noticeText(r *http.Request, vm templates.Billing, q url.Values) string {
 func reviewVM(q models.Quote) *templates.SeatReview {
 	return &templates.SeatReview{SeatType: q.SeatTypeKey, Token: q.Token, Quantity: q.Quantity, Current: q.Current, New: q.New,
 		PriceMinor: q.PriceMinor, RemainingDays: q.RemainingDays, TermDays: q.TermDays, AmountMinor: q.AmountMinor,
-		NewYearlyMinor: q.NewYearlyMinor, TermEnd: q.TermEnd}
+		NewYearlyMinor: q.NewYearlyMinor, LastDay: q.TermEnd.AddDate(0, 0, -1)}
 }
 
 func invoiceVM(inv models.Invoice) templates.Invoice {

@@ -86,10 +86,14 @@ func TestBuySeats(t *testing.T) {
 		}
 		// The invoice page.
 		inv := c.get(base + "/invoices/ACME-00002")
-		for _, w := range []string{"Invoice ACME-00002", "Acme Corp", "Enterprise seat: seats added, prorated", "$2,613.70"} {
+		for _, w := range []string{"Invoice ACME-00002", "Acme Corp", "Enterprise seat: seats added, prorated", "$2,613.70",
+			"× 12 months, prorated for"} {
 			if !strings.Contains(inv.body, w) {
 				t.Errorf("invoice page lacks %q", w)
 			}
+		}
+		if sub := c.get(base + "/invoices/ACME-00001"); !strings.Contains(sub.body, "× 12 months<") {
+			t.Error("the term's invoice line does not say × 12 months")
 		}
 		if res := c.get(base + "/invoices/BOTTEGA-00001"); res.status != http.StatusNotFound {
 			t.Errorf("another organization's invoice: %d", res.status)

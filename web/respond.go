@@ -42,6 +42,13 @@ func (s *Server) page(w http.ResponseWriter, r *http.Request, status int, title,
 			CanViewOrganization: models.Allows(a.Role, models.ViewOrganization),
 			CanViewBilling:      models.Allows(a.Role, models.ViewBilling),
 			CanViewAudit:        models.Allows(a.Role, models.ViewAudit)}
+		if st.user != nil {
+			n, err := models.OrgCount(r.Context(), s.DB, st.user.ID)
+			if err != nil {
+				return err
+			}
+			vm.Org.CanSwitch = n > 1
+		}
 	}
 	return render(w, templ.WithChildren(r.Context(), body), status, templates.Layout(vm))
 }
