@@ -8,6 +8,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/jackc/pgx/v5"
 	"gorm.io/gorm"
 )
 
@@ -71,3 +72,9 @@ func (t *hotTime) parse(s string) error {
 	}
 	return fmt.Errorf("time column: cannot parse %q", s)
 }
+
+// pgPlanWithValues, as the first argument of a PostgreSQL read, has it
+// planned with its values each time (pgx's exec mode: an unnamed statement)
+// instead of a cached generic plan: a search's LIKE patterns decide whether
+// the trigram indexes or the organization's index come first.
+const pgPlanWithValues = pgx.QueryExecModeExec

@@ -3,6 +3,7 @@ package templates
 import (
 	"context"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/seatdesk/seatdesk/locales"
@@ -43,4 +44,13 @@ func lastUsed(ctx context.Context, at *time.Time) string {
 		return t(ctx, "provisioning.never")
 	}
 	return shortDate(ctx, *at)
+}
+
+// sortLabelKey is the locale key of a members table order ("name",
+// "-name" → members.sort.name, members.sort.name_desc).
+func sortLabelKey(sort string) string {
+	if rest, ok := strings.CutPrefix(sort, "-"); ok {
+		return "members.sort." + rest + "_desc"
+	}
+	return "members.sort." + sort
 }
