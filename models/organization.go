@@ -36,6 +36,10 @@ const (
 // MemberSorts lists every order of the members table, the default first.
 var MemberSorts = []MemberSort{SortAdded, SortAddedDesc, SortName, SortNameDesc, SortSeat, SortSeatDesc}
 
+// walkUsersFrom is the number of matching members from which SQLite reads
+// users in name order for the order by name, rather than sorting them.
+const walkUsersFrom = 1000
+
 // MemberFilter is what the members table is asked to show.
 type MemberFilter struct {
 	Query    string // words, each of which must appear in the name or the email
@@ -158,7 +162,10 @@ type memberQuery struct {
 	order    string // ORDER BY terms, ascending form
 	reverse  string // the same terms, each direction reversed
 	byUser   bool   // the order reads users
-	custom   bool   // PostgreSQL: plan with the values (no cached generic plan)
+	// memberArgs is how many arguments the conditions on memberships take
+	// (a search's come after).
+	memberArgs int
+	custom     bool // PostgreSQL: plan with the values (no cached generic plan)
 }
 
 func buildMemberQuery(pg bool, orgID int64, f MemberFilter) memberQuery {
@@ -177,6 +184,7 @@ func buildMemberQuery(pg bool, orgID int64, f MemberFilter) memberQuery {
 		conds = append(conds, "memberships.status = ?")
 		q.args = append(q.args, f.Status)
 	}
+	q.memberArgs = len(q.args)
 	var match []string
 	for _, w := range SearchWords(f.Query) {
 		if !pg && len([]rune(w)) >= 3 {
@@ -271,10 +279,17 @@ func (q memberQuery) rows(ctx context.Context, db *gorm.DB, offset, limit, total
 		page = " LIMIT ? OFFSET ?"
 	}
 	var stmt string
-	if q.joinUser || q.byUser || limit < 0 {
+	switch {
+	case q.byUser && !q.pg && !q.joinUser && len(q.args) == q.memberArgs && total > walkUsersFrom:
+		// By name in a large organization, SQLite reads users in name
+		// order and keeps its members (it would sort them all otherwise);
+		// PostgreSQL finds that plan itself.
+		stmt = "SELECT " + memberRowColumns + " FROM users CROSS JOIN memberships ON memberships.user_id = users.id AND " +
+			q.where + " ORDER BY " + order + page
+	case q.joinUser || q.byUser || limit < 0:
 		stmt = "SELECT " + memberRowColumns + " FROM memberships JOIN users ON users.id = memberships.user_id WHERE " +
 			q.where + " ORDER BY " + order + page
-	} else {
+	default:
 		// Page on memberships alone, then join users for the page's rows.
 		stmt = "SELECT " + memberRowColumns + " FROM memberships JOIN users ON users.id = memberships.user_id " +
 			"WHERE memberships.id IN (SELECT memberships.id FROM memberships WHERE " + q.where + " ORDER BY " + order + page +

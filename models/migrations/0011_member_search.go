@@ -8,7 +8,8 @@ import (
 // memberSearch (issue 11) keeps the members table's searches and orders
 // fast at 100,000 members: an index per order of the table, each ending with
 // the id that breaks ties ((org_id, created_at, id) for the date added; the
-// seat-type index gains the id, Unassigned first), users by name, and on
+// seat-type index gains the id, Unassigned first), users by name, the
+// wait-list shown on the same page in arrival order, and on
 // SQLite an FTS5 trigram table of the users' names and emails, kept in step
 // with users by triggers (PostgreSQL has had trigram GIN indexes since
 // 0001).
@@ -25,6 +26,9 @@ func memberSearch() *gormigrate.Migration {
 				`DROP INDEX idx_memberships_org_seat`,
 				seat,
 				`CREATE INDEX idx_users_name_id ON users (name, id)`,
+				// The wait-list on the same page: its counts by type and its
+				// first rows in arrival order, from the index alone.
+				`CREATE INDEX idx_memberships_waitlist ON memberships (org_id, status, waiting_since, id, waiting_for)`,
 			}
 			if !isPostgres(tx) {
 				stmts = append(stmts,
@@ -55,6 +59,7 @@ END`,
 				`DROP INDEX idx_memberships_org_seat`,
 				`CREATE INDEX idx_memberships_org_seat ON memberships (org_id, seat_type_key)`,
 				`DROP INDEX idx_users_name_id`,
+				`DROP INDEX idx_memberships_waitlist`,
 			}
 			if !isPostgres(tx) {
 				stmts = append(stmts, `DROP TRIGGER users_search_insert`, `DROP TRIGGER users_search_delete`,
