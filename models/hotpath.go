@@ -9,6 +9,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/jackc/pgx/v5"
 	"gorm.io/gorm"
 )
 
@@ -122,3 +123,9 @@ func (t hotTime) ptr() *time.Time {
 	}
 	return &t.T
 }
+
+// pgPlanWithValues, as the first argument of a PostgreSQL read, has it
+// planned with its values each time (pgx's exec mode: an unnamed statement)
+// instead of a cached generic plan: a search's LIKE patterns decide whether
+// the trigram indexes or the organization's index come first.
+const pgPlanWithValues = pgx.QueryExecModeExec

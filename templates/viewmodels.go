@@ -13,6 +13,7 @@ type Page struct {
 	Org       *OrgNav
 	Nav       string // "organization" or "billing": the current settings page
 	LangLinks []LangLink
+	Flash     []Flash // the messages a change left for this page (flash.go in web)
 }
 
 // User is the signed-in user.
@@ -216,6 +217,12 @@ type Members struct {
 	Error        string // translated message for an invalid filter
 	Can          MemberRights
 	Currency     string
+	// Sort is the order asked for ("" or "added": oldest first); Sorts are
+	// the orders offered; ExportURL is the CSV of the members as filtered
+	// and sorted.
+	Sort      string
+	Sorts     []string
+	ExportURL string
 }
 
 // MemberRights is what the viewer may do in the members table as a whole;

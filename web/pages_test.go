@@ -142,7 +142,10 @@ func TestMembersTable(t *testing.T) {
 			{"?q=%25", 200, 0, []string{"No members match."}, nil},
 			{"?q=_", 200, 0, nil, nil},
 			{"?seat=unassigned", 200, 50, []string{"of 63 members"}, []string{"Mia Member"}},
-			{"?seat=unassigned&q=extra+person+0", 200, 10, []string{"of 10 members"}, nil},
+			// Each word on its own, in any order: 00–09 and 10, 20, … 50.
+			{"?seat=unassigned&q=person+extra+0", 200, 15, []string{"of 15 members"}, nil},
+			{"?seat=unassigned&q=extra+person+0", 200, 15, []string{"of 15 members"}, nil},
+			{"?q=rossi+zzz", 200, 0, []string{"No members match."}, nil},
 			{"?seat=enterprise", 200, 21, []string{"Mia Member"}, nil},
 			{"?status=pending", 200, 0, []string{"No members match."}, nil},
 			{"?seat=chat_code", 422, 0, []string{"That seat type does not exist on your plan."}, nil},

@@ -33,6 +33,7 @@ func isHTMX(r *http.Request) bool { return r.Header.Get("HX-Request") == "true" 
 // page renders a full page inside the layout.
 func (s *Server) page(w http.ResponseWriter, r *http.Request, status int, title, nav string, body templ.Component) error {
 	vm := templates.Page{Title: title, Lang: locales.From(r.Context()).Lang, Nav: nav, LangLinks: langLinks(r, r.URL)}
+	vm.Flash = s.takeFlashes(w, r)
 	st := state(r.Context())
 	if st.user != nil {
 		vm.User = &templates.User{Name: st.user.Name, Email: st.user.Email}

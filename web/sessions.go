@@ -192,3 +192,54 @@ func (s *SessionStore) user(r *http.Request) (*models.User, error) {
 	}
 	return &users[0], nil
 }
+
+// addFlashes keeps messages for the next page in the request's session
+// (flash.go). Only the session's data changes: not its expiry, nor the
+// cookie.
+func (s *SessionStore) addFlashes(r *http.Request, values []string) error {
+	sess, err := s.Get(r, sessionCookie)
+	if err != nil {
+		return err
+	}
+	if sess.ID == "" || len(values) == 0 {
+		return nil // no session (signed out meanwhile): nowhere to keep them
+	}
+	for _, v := range values {
+		sess.AddFlash(v)
+	}
+	return s.saveData(r, sess)
+}
+
+// takeFlashes returns the messages kept in the request's session and
+// removes them.
+func (s *SessionStore) takeFlashes(r *http.Request) ([]string, error) {
+	sess, err := s.Get(r, sessionCookie)
+	if err != nil || sess.ID == "" {
+		return nil, err
+	}
+	flashes := sess.Flashes()
+	if len(flashes) == 0 {
+		return nil, nil
+	}
+	out := make([]string, 0, len(flashes))
+	for _, f := range flashes {
+		if v, ok := f.(string); ok {
+			out = append(out, v)
+		}
+	}
+	return out, s.saveData(r, sess)
+}
+
+// saveData writes the session's values to its row.
+func (s *SessionStore) saveData(r *http.Request, sess *sessions.Session) error {
+	data, err := securecookie.EncodeMulti(sess.Name(), sess.Values, s.codecs...)
+	if err != nil {
+		return fmt.Errorf("encode session: %w", err)
+	}
+	err = s.db.WithContext(r.Context()).Model(&models.Session{}).Where("id = ?", sess.ID).
+		Updates(map[string]any{"data": data, "updated_at": s.clock.Now()}).Error
+	if err != nil {
+		return fmt.Errorf("save session: %w", err)
+	}
+	return nil
+}
