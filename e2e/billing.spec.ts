@@ -28,6 +28,7 @@ const W = {
     purchased: (n: string) => `Seats added. Invoice ${n} has been recorded.`,
     already: (n: string) => `These seats were already bought (invoice ${n}); nothing more was charged.`,
     line: (type: string) => `${type}: seats added, prorated`,
+    months: (days: number) => `× 12 months, prorated for ${days} days`,
   },
   it: {
     edit: 'Modifica posti',
@@ -39,6 +40,7 @@ const W = {
     purchased: (n: string) => `Posti aggiunti. La fattura ${n} è stata registrata.`,
     already: (_n: string) => '',
     line: (type: string) => `${type}: posti aggiunti, ripartiti proporzionalmente`,
+    months: (days: number) => `× 12 mesi, in proporzione a ${days} giorni`,
   },
   fr: {
     edit: 'Modifier les sièges',
@@ -50,6 +52,7 @@ const W = {
     purchased: (n: string) => `Sièges ajoutés. La facture ${n} a été enregistrée.`,
     already: (_n: string) => '',
     line: (type: string) => `${type} : sièges ajoutés, au prorata`,
+    months: (days: number) => `× 12 mois, au prorata de ${days} jours`,
   },
 };
 
@@ -152,7 +155,7 @@ async function expectInvoice(page: Page, org: OrgSlug, key: string, bought: Boug
     W[lang].line(typeLabel),
     `${longDate(today, lang)} – ${longDate(lastDay, lang)}`,
     String(quantity),
-    money(PRICES[org][key], currency, lang),
+    `${money(PRICES[org][key], currency, lang)} ${W[lang].months(term.remaining)}`,
     money(bought.amount, currency, lang),
   ]);
   await expect(invoice.getByTestId('invoice-total')).toHaveText(money(bought.amount, currency, lang));
