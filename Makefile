@@ -33,7 +33,7 @@ e2e: build ## browser tests: the real binary in Debian's Chromium
 conformance: build ## Okta's SCIM 2.0 SPEC test (newman) through Prism checking every answer against Okta's SCIM OpenAPI, on a fresh server; on PostgreSQL too when TEST_DATABASE_URL is set
 	e2e/conformance.sh
 
-bench: $(HTMX) generate ## the 100,000-member figures: members page on PostgreSQL (200 requests a variant), seat change at 16 clients on PostgreSQL (1,600 a variant), members page on SQLite (30), SCIM lookups at 100,000 members and 10,000 SCIM creates at 16 clients, a group mapping moving 10,000 members, access checks at 32 clients next to their SQL, audit log pages at 1,000,000 events
+bench: $(HTMX) generate ## the 100,000-member figures: members page on PostgreSQL (200 requests a variant) and SQLite (30), each search, filter and sort shape next to its SQL sent directly, seat change at 16 clients on PostgreSQL next to its transaction sent directly (1,600 a variant), SCIM lookups at 100,000 members and 10,000 SCIM creates at 16 clients, a group mapping moving 10,000 members, access checks at 32 clients next to their SQL, audit log pages at 1,000,000 events
 	@test -n "$$TEST_DATABASE_URL" || { echo "make bench needs PostgreSQL: set TEST_DATABASE_URL, e.g." \
 		"TEST_DATABASE_URL='postgres://postgres@127.0.0.1:5432/postgres?sslmode=disable' make bench" >&2; exit 1; }
 	$(GO) test -count=1 -timeout 10m -run '^$$' -bench '^BenchmarkMembersPage$$/^postgres$$' -benchtime 200x ./web/

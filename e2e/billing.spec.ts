@@ -28,6 +28,7 @@ const W = {
     purchased: (n: string) => `Seats added. Invoice ${n} has been recorded.`,
     already: (n: string) => `These seats were already bought (invoice ${n}); nothing more was charged.`,
     line: (type: string) => `${type}: seats added, prorated`,
+    months: (days: number) => `× 12 months, prorated for ${days} days`,
   },
   it: {
     edit: 'Modifica posti',
@@ -39,6 +40,7 @@ const W = {
     purchased: (n: string) => `Posti aggiunti. La fattura ${n} è stata registrata.`,
     already: (_n: string) => '',
     line: (type: string) => `${type}: posti aggiunti, ripartiti proporzionalmente`,
+    months: (days: number) => `× 12 mesi, in proporzione a ${days} giorni`,
   },
   fr: {
     edit: 'Modifier les sièges',
@@ -50,6 +52,7 @@ const W = {
     purchased: (n: string) => `Sièges ajoutés. La facture ${n} a été enregistrée.`,
     already: (_n: string) => '',
     line: (type: string) => `${type} : sièges ajoutés, au prorata`,
+    months: (days: number) => `× 12 mois, au prorata de ${days} jours`,
   },
 };
 
@@ -105,7 +108,10 @@ async function buySeats(page: Page, org: OrgSlug, key: string, quantity: number,
   const [remaining, termDays] = [Number(shown![1]), Number(shown![2])];
   const term = demoTerm();
   expect({ remaining, termDays }).toEqual({ remaining: term.remaining, termDays: term.termDays });
-  expect(daysText).toBe(w.days(term.remaining, term.termDays, longDate(term.end, lang)));
+  // The review's last day of access is the Plan card's term end.
+  const lastDay = longDate(new Date(term.end.getTime() - 86_400_000), lang);
+  expect(daysText).toBe(w.days(term.remaining, term.termDays, lastDay));
+  await expect(page.getByTestId('plan-term')).toContainText(lastDay);
   const amount = prorate(quantity, price, remaining, termDays);
   await expect(review.getByTestId('review-amount')).toHaveText(money(amount, currency, lang));
   let yearly = quantity * price * 12;
@@ -149,7 +155,7 @@ async function expectInvoice(page: Page, org: OrgSlug, key: string, bought: Boug
     W[lang].line(typeLabel),
     `${longDate(today, lang)} – ${longDate(lastDay, lang)}`,
     String(quantity),
-    money(PRICES[org][key], currency, lang),
+    `${money(PRICES[org][key], currency, lang)} ${W[lang].months(term.remaining)}`,
     money(bought.amount, currency, lang),
   ]);
   await expect(invoice.getByTestId('invoice-total')).toHaveText(money(bought.amount, currency, lang));

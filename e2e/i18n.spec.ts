@@ -75,7 +75,7 @@ test('with no choice made, the browser’s Accept-Language decides', async ({ op
     await expect(page.getByRole('button', { name: T[lang].signIn, exact: true })).toBeVisible();
     await page.context().addCookies(await sessions('member@maison.example'));
     await page.goto('/');
-    await expect(page.getByTestId('member-home').getByRole('heading')).toHaveText(T[lang].memberHome);
+    await expect(page.getByTestId('member-home').getByRole('heading', { level: 1 })).toHaveText(T[lang].memberHome);
     await expectSoundPage(page, lang);
   }
 });
@@ -104,7 +104,7 @@ test.describe('every page in every language', () => {
       await expect(page.getByTestId('error-404').getByRole('heading')).toHaveText(t.notFoundTitle);
 
       await openAs(page, sessions, 'member', 'bottega', lang);
-      await expect(page.getByTestId('member-home').getByRole('heading')).toHaveText(t.memberHome);
+      await expect(page.getByTestId('member-home').getByRole('heading', { level: 1 })).toHaveText(t.memberHome);
       await expect(page.getByTestId('member-seat')).toContainText('Chat');
       await expectSoundPage(page, lang);
       await page.goto('/orgs/bottega/settings/billing');

@@ -27,7 +27,7 @@ const W = {
     subject: (inviter: string) => `${inviter} invited you to join Acme Corp on Seatdesk`,
     body: (role: string, seat: string) => `invited you to join Acme Corp as ${role} (seat type: ${seat}).`,
     join: 'Join Acme Corp', name: 'Your name', password: 'Choose a password', accept: 'Accept and join',
-    home: 'Your membership', seat: (s: string) => `Your seat type: ${s}`, enterprise: 'Enterprise seat', member: 'Member',
+    home: 'Your access', seat: (s: string) => `Your seat type: ${s}`, enterprise: 'Enterprise seat', member: 'Member',
   },
   it: {
     open: 'Invita membro', email: 'Email', role: 'Ruolo', seatType: 'Tipo di posto', send: 'Invia invito',
@@ -37,7 +37,7 @@ const W = {
     subject: (inviter: string) => `${inviter} ti ha invitato a unirti a Acme Corp su Seatdesk`,
     body: (role: string, seat: string) => `ti ha invitato a unirti a Acme Corp come ${role} (tipo di posto: ${seat}).`,
     join: 'Unisciti a Acme Corp', name: 'Il tuo nome', password: 'Scegli una password', accept: 'Accetta e unisciti',
-    home: 'La tua iscrizione', seat: (s: string) => `Il tuo tipo di posto: ${s}`, enterprise: 'Posto Enterprise', member: 'Membro',
+    home: 'Il tuo accesso', seat: (s: string) => `Il tuo tipo di posto: ${s}`, enterprise: 'Posto Enterprise', member: 'Membro',
   },
   fr: {
     open: 'Inviter un membre', email: 'E-mail', role: 'Rôle', seatType: 'Type de siège', send: "Envoyer l'invitation",
@@ -47,7 +47,7 @@ const W = {
     subject: (inviter: string) => `${inviter} vous invite à rejoindre Acme Corp sur Seatdesk`,
     body: (role: string, seat: string) => `vous invite à rejoindre Acme Corp en tant que ${role} (type de siège : ${seat}).`,
     join: 'Rejoindre Acme Corp', name: 'Votre nom', password: 'Choisissez un mot de passe', accept: 'Accepter et rejoindre',
-    home: 'Votre adhésion', seat: (s: string) => `Votre type de siège : ${s}`, enterprise: 'Siège Enterprise', member: 'Membre',
+    home: 'Votre accès', seat: (s: string) => `Votre type de siège : ${s}`, enterprise: 'Siège Enterprise', member: 'Membre',
   },
 };
 

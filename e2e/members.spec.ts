@@ -219,7 +219,7 @@ test.describe('without JavaScript', () => {
     const filters = page.getByTestId('member-filters');
     await filters.getByLabel('Search', { exact: true }).fill('adam');
     await filters.getByRole('button', { name: 'Filter', exact: true }).click();
-    await expect(page).toHaveURL(`${ORG_PAGE('acme')}?q=adam&seat=&status=`);
+    await expect(page).toHaveURL(`${ORG_PAGE('acme')}?q=adam&seat=&status=&sort=added`);
     expect(await names(page)).toEqual(['Adam Admin']);
     // A full page came back, with the whole layout.
     await expect(page.getByTestId('settings-nav')).toBeVisible();
@@ -227,9 +227,16 @@ test.describe('without JavaScript', () => {
     await filters.getByLabel('Search', { exact: true }).fill('');
     await filters.getByLabel('Seat type', { exact: true }).selectOption({ label: 'Unassigned' });
     await filters.getByRole('button', { name: 'Filter', exact: true }).click();
-    await expect(page).toHaveURL(`${ORG_PAGE('acme')}?q=&seat=unassigned&status=`);
+    await expect(page).toHaveURL(`${ORG_PAGE('acme')}?q=&seat=unassigned&status=&sort=added`);
     await expect(rows(page)).toHaveCount(3);
     await expect(filters.getByLabel('Seat type', { exact: true })).toHaveValue('unassigned');
+    // Sort by name, Z to A: the same form; the export link follows.
+    await filters.getByLabel('Sort by', { exact: true }).selectOption({ label: 'Name, Z to A' });
+    await filters.getByRole('button', { name: 'Filter', exact: true }).click();
+    const sorted = await names(page);
+    expect(sorted).toEqual([...sorted].sort().reverse());
+    await expect(filters.getByRole('link', { name: 'Export CSV', exact: true })).toHaveAttribute('href', /members\.csv\?seat=unassigned&sort=-name$/);
+    await filters.getByLabel('Sort by', { exact: true }).selectOption({ label: 'Date added, oldest first' });
 
     await filters.getByLabel('Seat type', { exact: true }).selectOption({ label: 'All' });
     await filters.getByLabel('Status', { exact: true }).selectOption({ label: 'Waiting for a seat' });

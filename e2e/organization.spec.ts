@@ -36,7 +36,7 @@ const W = {
     moveTo: (type: string) => `Passer à ${type}`,
     noSeatAdmin: (type: string) =>
       `Aucun siège de type ${type} n'est disponible. Un Propriétaire peut en acheter un, ou il faut d'abord libérer un siège (par exemple en définissant quelqu'un comme Non assigné). Rien n'a été modifié.`,
-    lossAccess: (name: string) => `${name} perdra l'accès à Claude jusqu'à ce qu'un siège lui soit de nouveau assigné, et reste dans l'organisation.`,
+    lossAccess: (name: string) => `${name} perdra l'accès à Claude jusqu'à ce qu'un siège lui soit de nouveau assigné, et restera dans l'organisation.`,
   },
 };
 

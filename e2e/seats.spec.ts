@@ -87,9 +87,9 @@ test('acme: 25 × $60.00 × 12 = $18,000.00 per year', async ({ page, sessions }
   await expect(page.getByTestId('billing-seats').locator('tfoot')).toContainText('Total per year');
 });
 
-// What bojanz/currency renders (CLDR 48 data). Note: Italian shows "$" for US
-// dollars, where ICU (browsers, Intl.NumberFormat) shows "USD".
-const ACME_TOTAL: Record<Lang, string> = { en: '$18,000.00', it: '18.000,00\u00a0$', fr: '18\u202f000,00\u00a0$US' };
+// What Seatdesk renders: bojanz/currency (CLDR 48 data), except that Italian,
+// whose CLDR symbol for US dollars is a bare "$", shows "USD" like ICU does.
+const ACME_TOTAL: Record<Lang, string> = { en: '$18,000.00', it: '18.000,00\u00a0USD', fr: '18\u202f000,00\u00a0$US' };
 const BOTTEGA_TOTAL: Record<Lang, string> = { en: '€10,200.00', it: '10.200,00\u00a0€', fr: '10\u202f200,00\u00a0€' };
 
 test('money is formatted for the locale', async ({ page, sessions }) => {

@@ -288,8 +288,8 @@ for (const lang of ['it', 'fr'] as const) {
       await signInFresh(nojs, 'owner@acme.example', ORG_PAGE, lang);
       await nojs.getByTestId('sso').getByLabel(w.require, { exact: true }).check();
       await nojs.getByTestId('sso').getByRole('button', { name: w.save, exact: true }).click();
-      await expect(nojs).toHaveURL(new RegExp(`${ORG_PAGE}\\?done=sso_saved#sso$`));
-      await expect(nojs.getByTestId('sso-notice')).toHaveText(w.saved);
+      await expect(nojs).toHaveURL(new RegExp(`${ORG_PAGE}$`));
+      await expect(nojs.getByTestId('flash-success')).toHaveText(w.saved);
       await expect(nojs.getByTestId('sso').getByLabel(w.require, { exact: true })).toBeChecked();
       await nojs.getByTestId('sso').getByRole('button', { name: w.test, exact: true }).click();
       await expect(nojs).toHaveURL(new RegExp(`${ORG_PAGE}/sso/test$`));

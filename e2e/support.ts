@@ -47,7 +47,7 @@ export const T = {
     language: 'English', settings: 'Organization settings', organization: 'Organization', billing: 'Billing',
     seats: 'Seats', seatType: 'Seat type', unassigned: 'Unassigned', enterprise: 'Enterprise seat',
     signIn: 'Sign in', email: 'Email', password: 'Password', signOut: 'Sign out', search: 'Search', status: 'Status',
-    filter: 'Filter', members: 'Members', memberHome: 'Your membership', badCredentials: 'The email or password is incorrect.',
+    filter: 'Filter', members: 'Members', memberHome: 'Your access', badCredentials: 'The email or password is incorrect.',
     forbiddenTitle: 'You do not have access to this page', notFoundTitle: 'Page not found',
     roles: { primary: 'Primary Owner', owner: 'Owner', admin: 'Admin', member: 'Member' },
     purchased: 'Purchased', assigned: 'Assigned', available: 'Available', totalPerYear: 'Total per year',
@@ -57,7 +57,7 @@ export const T = {
     language: 'Italiano', settings: 'Impostazioni organizzazione', organization: 'Organizzazione', billing: 'Fatturazione',
     seats: 'Posti', seatType: 'Tipo di posto', unassigned: 'Non assegnato', enterprise: 'Posto Enterprise',
     signIn: 'Accedi', email: 'Email', password: 'Password', signOut: 'Esci', search: 'Cerca', status: 'Stato',
-    filter: 'Filtra', members: 'Membri', memberHome: 'La tua iscrizione', badCredentials: "L'email o la password non sono corrette.",
+    filter: 'Filtra', members: 'Membri', memberHome: 'Il tuo accesso', badCredentials: "L'email o la password non sono corrette.",
     forbiddenTitle: 'Non hai accesso a questa pagina', notFoundTitle: 'Pagina non trovata',
     roles: { primary: 'Proprietario Primario', owner: 'Proprietario', admin: 'Amministratore', member: 'Membro' },
     purchased: 'Acquistati', assigned: 'Assegnati', available: 'Disponibili', totalPerYear: "Totale all'anno",
@@ -67,7 +67,7 @@ export const T = {
     language: 'Français', settings: "Paramètres de l'organisation", organization: 'Organisation', billing: 'Facturation',
     seats: 'Sièges', seatType: 'Type de siège', unassigned: 'Non assigné', enterprise: 'Siège Enterprise',
     signIn: 'Se connecter', email: 'E-mail', password: 'Mot de passe', signOut: 'Se déconnecter', search: 'Rechercher',
-    status: 'Statut', filter: 'Filtrer', members: 'Membres', memberHome: 'Votre adhésion',
+    status: 'Statut', filter: 'Filtrer', members: 'Membres', memberHome: 'Votre accès',
     badCredentials: "L'e-mail ou le mot de passe est incorrect.",
     forbiddenTitle: "Vous n'avez pas accès à cette page", notFoundTitle: 'Page introuvable',
     roles: { primary: 'Propriétaire principal', owner: 'Propriétaire', admin: 'Administrateur', member: 'Membre' },
@@ -81,19 +81,18 @@ const NNBSP = '\u202f'; // French digit grouping
 
 /**
  * Money as the app renders it (bojanz/currency, CLDR 48): minor units → text.
- * en "$18,000.00", it "18.000,00 $" / "5400,00 €", fr "18 000,00 $US" / "5 400,00 €".
+ * en "$18,000.00", it "18.000,00 USD" / "5.400,00 €", fr "18 000,00 $US" / "5 400,00 €".
  */
 export function money(minor: number, currency: 'USD' | 'EUR', lang: Lang): string {
   const units = Math.floor(minor / 100).toString();
   const cents = (minor % 100).toString().padStart(2, '0');
   const group = (sep: string) => units.replace(/\B(?=(\d{3})+(?!\d))/g, sep);
-  // CLDR: Italian groups digits only from five on ("5400,00 €", "18.000,00 €").
-  const symbol = { USD: { en: '$', it: '$', fr: '$US' }, EUR: { en: '€', it: '€', fr: '€' } }[currency][lang];
+  const symbol = { USD: { en: '$', it: 'USD', fr: '$US' }, EUR: { en: '€', it: '€', fr: '€' } }[currency][lang];
   switch (lang) {
     case 'en':
       return `${symbol}${group(',')}.${cents}`;
     case 'it':
-      return `${units.length > 4 ? group('.') : units},${cents}${NBSP}${symbol}`;
+      return `${group('.')},${cents}${NBSP}${symbol}`;
     case 'fr':
       return `${group(NNBSP)},${cents}${NBSP}${symbol}`;
   }

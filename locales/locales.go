@@ -92,11 +92,18 @@ func (c *Catalog) Locale(lang string) *Locale {
 		lang = Languages[0]
 	}
 	tag := language.MustParse(lang)
+	money := currency.NewFormatter(currency.NewLocale(lang))
+	// CLDR gives Italian the bare "$" for the US dollar, which could be any
+	// dollar: outside English a bare "$" becomes the code ("18.000,00 USD";
+	// French already says "$US").
+	if sym, ok := currency.GetSymbol("USD", money.Locale()); ok && sym == "$" && lang != "en" {
+		money.SymbolMap = map[string]string{"USD": "USD"}
+	}
 	return &Locale{
 		Lang:      lang,
 		localizer: i18n.NewLocalizer(c.bundle, lang),
 		printer:   message.NewPrinter(tag),
-		money:     currency.NewFormatter(currency.NewLocale(lang)),
+		money:     money,
 	}
 }
 
@@ -140,8 +147,17 @@ func (l *Locale) Money(minor int64, code string) string {
 	if err != nil {
 		return fmt.Sprintf("%d %s", minor, code)
 	}
-	return l.money.Format(amount)
+	out := l.money.Format(amount)
+	if l.Lang == "it" {
+		// CLDR groups Italian digits only from five on ("5400,00 €" next to
+		// "18.000,00 €"): amounts side by side are grouped alike.
+		out = itFourDigits.ReplaceAllString(out, "$1$2.$3$4")
+	}
+	return out
 }
+
+// itFourDigits is an Italian amount of four whole digits, ungrouped.
+var itFourDigits = regexp.MustCompile(`^(-?)(\d)(\d{3})(\D|$)`)
 
 // Date formats a calendar date (in UTC) in the locale's long form.
 func (l *Locale) Date(t time.Time) string {

@@ -110,13 +110,17 @@ func TestFormatting(t *testing.T) {
 		money, jpy, number, date, short string
 	}{
 		{"en", "$18,000.00", "¥1,234", "100,000", "March 5, 2026", "03/05/2026"},
-		{"it", "18.000,00\u00a0$", "1234\u00a0¥", "100.000", "5 marzo 2026", "05/03/2026"},
+		{"it", "18.000,00\u00a0USD", "1.234\u00a0¥", "100.000", "5 marzo 2026", "05/03/2026"},
 		{"fr", "18\u202f000,00\u00a0$US", "1\u202f234\u00a0¥", "100\u00a0000", "5 mars 2026", "05/03/2026"},
 	}
 	for _, c := range cases {
 		l := cat.Locale(c.lang)
 		if got := l.Money(1_800_000, "USD"); got != c.money {
 			t.Errorf("%s money = %q, want %q", c.lang, got, c.money)
+		}
+		// Amounts side by side are grouped alike, four digits included.
+		if got, want := l.Money(540_000, "EUR"), map[string]string{"en": "€5,400.00", "it": "5.400,00\u00a0€", "fr": "5\u202f400,00\u00a0€"}[c.lang]; got != want {
+			t.Errorf("%s EUR = %q, want %q", c.lang, got, want)
 		}
 		if got := l.Money(1234, "JPY"); got != c.jpy {
 			t.Errorf("%s JPY = %q, want %q", c.lang, got, c.jpy)

@@ -178,7 +178,7 @@ func accessRows(ctx context.Context, db *gorm.DB, org string, emails []string) (
 		args = append(args, e)
 	}
 	args = append(args, org)
-	rows, err := hotQuery(ctx, db, strings.Replace(AccessSQL, "IN ?", "IN ("+marks+")", 1), args...)
+	rows, err := hotQuery(db.WithContext(ctx), strings.Replace(AccessSQL, "IN ?", "IN ("+marks+")", 1), args...)
 	if err != nil {
 		return nil, err
 	}

@@ -2,10 +2,13 @@ package models
 
 import (
 	"context"
+	"database/sql"
+	"errors"
 	"fmt"
 	"time"
 
 	"gorm.io/gorm"
+	"gorm.io/gorm/clause"
 )
 
 // Clock tells the time; injected so that proration, expiry and renewal can be
@@ -102,17 +105,87 @@ func ActorFor(ctx context.Context, db *gorm.DB, user User, slug string) (Actor, 
 	if err != nil {
 		return Actor{}, fmt.Errorf("find membership: %w", err)
 	}
-	if row.MemberID == 0 {
+	return memberActor(user, row.Organization, row.MemberID, row.MemberRole, row.MemberSeat, row.MemberStatus)
+}
+
+// memberActor is a user acting through their membership (id 0: none).
+func memberActor(user User, org Organization, id int64, role Role, seat *string, status MemberStatus) (Actor, error) {
+	if id == 0 {
 		return Actor{}, ErrNotFound
 	}
-	if row.MemberStatus != StatusActive {
-		return Actor{}, &NotActive{Status: row.MemberStatus, OrgName: row.Name}
+	if status != StatusActive {
+		return Actor{}, &NotActive{Status: status, OrgName: org.Name}
 	}
-	if PlanEnded(row.Organization) && row.MemberRole != RoleOwner && row.MemberRole != RolePrimaryOwner {
-		return Actor{}, &NotActive{Status: StatusPlanEnded, OrgName: row.Name} // Owners still see Billing
+	if PlanEnded(org) && role != RoleOwner && role != RolePrimaryOwner {
+		return Actor{}, &NotActive{Status: StatusPlanEnded, OrgName: org.Name} // Owners still see Billing
 	}
-	return Actor{Kind: ActorPerson, UserID: user.ID, Name: user.Name, Email: user.Email, MembershipID: row.MemberID,
-		Role: row.MemberRole, SeatTypeKey: row.MemberSeat, Org: row.Organization}, nil
+	return Actor{Kind: ActorPerson, UserID: user.ID, Name: user.Name, Email: user.Email, MembershipID: id,
+		Role: role, SeatTypeKey: seat, Org: org}, nil
+}
+
+// SessionActor is the caller of a request in an organization, read in one
+// statement (every page and change sends it): the session's user, nil when
+// the session is unknown, expired or revoked, and the user's membership of
+// the organization with this slug, as ActorFor resolves it.
+func SessionActor(ctx context.Context, db *gorm.DB, sessionID string, now time.Time, slug string) (*User, Actor, error) {
+	var u User
+	var member sql.NullInt64
+	var role, seat, status sql.NullString
+	var created, updated hotTime
+	var org orgScan
+	dest := append([]any{&u.ID, &u.Email, &u.Name, &u.GivenName, &u.FamilyName, &u.Lang, &u.PasswordHash, &created,
+		&updated, &member, &role, &seat, &status}, org.dest()...)
+	err := hotRow(db.WithContext(ctx), `SELECT users.id, users.email, users.name, users.given_name, users.family_name,
+  users.lang, users.password_hash, users.created_at, users.updated_at,
+  memberships.id, memberships.role, memberships.seat_type_key, memberships.status, `+orgColumns+`
+FROM sessions JOIN users ON users.id = sessions.user_id
+LEFT JOIN organizations ON organizations.slug = ?
+LEFT JOIN memberships ON memberships.org_id = organizations.id AND memberships.user_id = users.id
+WHERE sessions.id = ? AND sessions.expires_at > ?`, slug, sessionID, now).Scan(dest...)
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, Actor{}, nil
+	}
+	if err != nil {
+		return nil, Actor{}, fmt.Errorf("load session: %w", err)
+	}
+	u.CreatedAt, u.UpdatedAt = created.T, updated.T
+	o, _ := org.org()
+	actor, err := memberActor(u, o, member.Int64, Role(role.String), nullString(seat), MemberStatus(status.String))
+	return &u, actor, err
+}
+
+// OrgCount is how many organizations the user is an active member of.
+func OrgCount(ctx context.Context, db *gorm.DB, userID int64) (int64, error) {
+	var n int64
+	err := db.WithContext(ctx).Model(&Membership{}).Where("user_id = ? AND status = ?", userID, StatusActive).Count(&n).Error
+	return n, err
+}
+
+// Contact is an Owner or Admin a member can turn to.
+type Contact struct {
+	Name, Email string
+	Role        Role
+}
+
+// maxContacts bounds the people a member's page names.
+const maxContacts = 10
+
+// Contacts are the people who manage the actor's organization (R-PERM-1),
+// for a member's page: the Primary Owner, then Owners, then Admins, by name;
+// at most ten.
+func Contacts(ctx context.Context, db *gorm.DB, actor Actor) ([]Contact, error) {
+	var out []Contact
+	err := db.WithContext(ctx).Table("memberships").Select("users.name, users.email, memberships.role").
+		Joins("JOIN users ON users.id = memberships.user_id").
+		Where("memberships.org_id = ? AND memberships.status = ? AND memberships.role IN ?", actor.Org.ID, StatusActive,
+			[]Role{RolePrimaryOwner, RoleOwner, RoleAdmin}).
+		Order(clause.Expr{SQL: "CASE memberships.role WHEN ? THEN 0 WHEN ? THEN 1 ELSE 2 END, users.name, users.id",
+			Vars: []any{RolePrimaryOwner, RoleOwner}}).
+		Limit(maxContacts).Scan(&out).Error
+	if err != nil {
+		return nil, fmt.Errorf("list contacts: %w", err)
+	}
+	return out, nil
 }
 
 // OrgsOf lists the organizations where the user is an active member, by name.

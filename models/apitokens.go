@@ -80,7 +80,7 @@ func ServiceToken(ctx context.Context, db *gorm.DB, clock Clock, raw string) (AP
 	if !strings.HasPrefix(raw, apiTokenPrefix) || len(raw) > 200 {
 		return APIToken{}, ErrNotFound
 	}
-	rows, err := hotQuery(ctx, db, `SELECT id, name, last_used_at FROM api_tokens WHERE token_hash = ? LIMIT 1`, hashToken(raw))
+	rows, err := hotQuery(db.WithContext(ctx), `SELECT id, name, last_used_at FROM api_tokens WHERE token_hash = ? LIMIT 1`, hashToken(raw))
 	if err != nil {
 		return APIToken{}, fmt.Errorf("service token: %w", err)
 	}

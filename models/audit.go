@@ -30,14 +30,15 @@ func auditAbout(tx *gorm.DB, actor Actor, memberUserID int64, action, subjectTyp
 	if err != nil {
 		return err
 	}
-	var member any // NULL, a user id, or a subquery resolved by the INSERT itself
+	// member_user_id: NULL, a user id, or a subquery resolved by the INSERT itself.
+	member, memberArg := "NULL", any(nil)
 	switch {
 	case memberUserID != 0:
-		member = memberUserID
+		member, memberArg = "?", memberUserID
 	case subjectType == "membership":
-		member = gorm.Expr("(SELECT user_id FROM memberships WHERE id = ?)", subjectID)
+		member, memberArg = "(SELECT user_id FROM memberships WHERE id = ?)", subjectID
 	case subjectType == "invitation":
-		member = gorm.Expr("(SELECT users.id FROM invitations JOIN users ON users.email = invitations.email WHERE invitations.id = ?)", subjectID)
+		member, memberArg = "(SELECT users.id FROM invitations JOIN users ON users.email = invitations.email WHERE invitations.id = ?)", subjectID
 	}
 	var userID, tokenID any
 	if actor.UserID != 0 {
@@ -57,12 +58,16 @@ func auditAbout(tx *gorm.DB, actor Actor, memberUserID int64, action, subjectTyp
 			change = v
 		}
 	}
+	args := []any{actor.Org.ID, string(actor.Kind), userID, tokenID, actor.auditName(), action, string(AuditKindOf(action)),
+		subjectType, subjectID}
+	if memberArg != nil {
+		args = append(args, memberArg)
+	}
+	args = append(args, change, string(b), string(a), tx.NowFunc().UTC())
 	var id int64
-	err = tx.Raw(`INSERT INTO audit_events (org_id, actor_kind, actor_user_id, actor_token_id, actor_name, action, kind,
+	err = hotRow(tx, `INSERT INTO audit_events (org_id, actor_kind, actor_user_id, actor_token_id, actor_name, action, kind,
   subject_type, subject_id, member_user_id, change_id, before, after, created_at)
-VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`,
-		actor.Org.ID, actor.Kind, userID, tokenID, actor.auditName(), action, AuditKindOf(action),
-		subjectType, subjectID, member, change, string(b), string(a), tx.NowFunc().UTC()).Scan(&id).Error
+VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, `+member+`, ?, ?, ?, ?) RETURNING id`, args...).Scan(&id)
 	if err != nil {
 		return fmt.Errorf("audit %s: %w", action, err)
 	}

@@ -6,37 +6,81 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
+	"github.com/jackc/pgx/v5"
 	"gorm.io/gorm"
 )
 
-// The access check is the one read that the product's services send at
-// volume, so its two statements (the token, the access) go through
-// database/sql directly, without GORM's statement building and reflection
-// (make bench: that halved their CPU). Every other statement goes through
-// GORM. These run outside transactions only.
+// The statements sent at volume go through database/sql directly, without
+// GORM's statement building and reflection (make bench: that halved their
+// CPU): the access check's two (the token, the access) and the seat change's
+// transaction (the organization's lock, the member, the allocation, the
+// member's update, the seat counters, the audit event). Every other
+// statement goes through GORM. They run on the handle's own connection, the
+// transaction's inside one, and count for QueryCounter like GORM's.
 
-// hotQuery runs a read-only statement written with ? placeholders.
-func hotQuery(ctx context.Context, db *gorm.DB, q string, args ...any) (*sql.Rows, error) {
-	sqlDB, err := db.DB()
-	if err != nil {
-		return nil, err
+// pgQueries caches statements rewritten for PostgreSQL.
+var pgQueries sync.Map
+
+// hotSQL is q, written with ? placeholders, in the dialect of db.
+func hotSQL(db *gorm.DB, q string) string {
+	if db.Dialector.Name() != "postgres" {
+		return q
 	}
-	if db.Dialector.Name() == "postgres" {
-		var b strings.Builder
-		n := 0
-		for _, r := range q {
-			if r == '?' {
-				n++
-				b.WriteString("$" + strconv.Itoa(n))
-				continue
-			}
-			b.WriteRune(r)
+	if v, ok := pgQueries.Load(q); ok {
+		return v.(string)
+	}
+	var b strings.Builder
+	n := 0
+	for _, r := range q {
+		if r == '?' {
+			n++
+			b.WriteString("$" + strconv.Itoa(n))
+			continue
 		}
-		q = b.String()
+		b.WriteRune(r)
 	}
-	return sqlDB.QueryContext(ctx, q, args...)
+	pgQueries.Store(q, b.String())
+	return b.String()
+}
+
+// hotCount counts a statement for the QueryCounter registered on db, if any.
+func hotCount(db *gorm.DB) {
+	if c, ok := db.Config.Plugins[(&QueryCounter{}).Name()].(*QueryCounter); ok {
+		c.n.Add(1)
+	}
+}
+
+func hotContext(db *gorm.DB) context.Context {
+	if db.Statement.Context != nil {
+		return db.Statement.Context
+	}
+	return context.Background()
+}
+
+// hotQuery runs a statement that returns rows.
+func hotQuery(db *gorm.DB, q string, args ...any) (*sql.Rows, error) {
+	hotCount(db)
+	return db.Statement.ConnPool.QueryContext(hotContext(db), hotSQL(db, q), args...)
+}
+
+// hotRow runs a statement that returns at most one row; Scan says
+// sql.ErrNoRows when none.
+func hotRow(db *gorm.DB, q string, args ...any) *sql.Row {
+	hotCount(db)
+	return db.Statement.ConnPool.QueryRowContext(hotContext(db), hotSQL(db, q), args...)
+}
+
+// hotExec runs a statement that changes rows and returns how many.
+func hotExec(db *gorm.DB, q string, args ...any) (int64, error) {
+	hotCount(db)
+	res, err := db.Statement.ConnPool.ExecContext(hotContext(db), hotSQL(db, q), args...)
+	if err != nil {
+		return 0, err
+	}
+	return res.RowsAffected()
 }
 
 // hotTime reads a time column as either driver returns it: a time.Time
@@ -71,3 +115,17 @@ func (t *hotTime) parse(s string) error {
 	}
 	return fmt.Errorf("time column: cannot parse %q", s)
 }
+
+// ptr is the time, or nil when the column was NULL.
+func (t hotTime) ptr() *time.Time {
+	if !t.Valid {
+		return nil
+	}
+	return &t.T
+}
+
+// pgPlanWithValues, as the first argument of a PostgreSQL read, has it
+// planned with its values each time (pgx's exec mode: an unnamed statement)
+// instead of a cached generic plan: a search's LIKE patterns decide whether
+// the trigram indexes or the organization's index come first.
+const pgPlanWithValues = pgx.QueryExecModeExec

@@ -2,6 +2,7 @@ package models
 
 import (
 	"context"
+	"database/sql"
 	"errors"
 	"time"
 
@@ -174,12 +175,45 @@ func lockedMember(tx *gorm.DB, actor Actor, id int64) (Membership, error) {
 	if _, err := lockOrg(tx, actor.Org.ID); err != nil {
 		return Membership{}, err
 	}
-	var m Membership
-	err := tx.Joins("User").Where("memberships.id = ? AND memberships.org_id = ?", id, actor.Org.ID).Take(&m).Error
-	if errors.Is(err, gorm.ErrRecordNotFound) {
+	m, err := scanMember(hotRow(tx, `SELECT `+memberColumns+`
+FROM memberships JOIN users ON users.id = memberships.user_id WHERE memberships.id = ? AND memberships.org_id = ?`,
+		id, actor.Org.ID))
+	if errors.Is(err, sql.ErrNoRows) {
 		return Membership{}, ErrNotFound
 	}
 	return m, err
+}
+
+// memberColumns are the columns scanMember reads: a membership and its user.
+const memberColumns = `memberships.id, memberships.org_id, memberships.user_id, memberships.role, memberships.seat_type_key,
+  memberships.status, memberships.source, memberships.external_id, memberships.scim_user_name, memberships.waiting_for,
+  memberships.waiting_since, memberships.seat_source, memberships.created_at, memberships.updated_at,
+  users.email, users.name, users.given_name, users.family_name, users.lang, users.password_hash, users.created_at,
+  users.updated_at`
+
+func scanMember(row *sql.Row) (Membership, error) {
+	var m Membership
+	var seat, external, userName, waitingFor sql.NullString
+	var waitingSince, created, updated, userCreated, userUpdated hotTime
+	u := &m.User
+	err := row.Scan(&m.ID, &m.OrgID, &m.UserID, &m.Role, &seat, &m.Status, &m.Source, &external, &userName, &waitingFor,
+		&waitingSince, &m.SeatSource, &created, &updated, &u.Email, &u.Name, &u.GivenName, &u.FamilyName, &u.Lang,
+		&u.PasswordHash, &userCreated, &userUpdated)
+	if err != nil {
+		return Membership{}, err
+	}
+	m.SeatTypeKey, m.ExternalID, m.SCIMUserName, m.WaitingFor = nullString(seat), nullString(external), nullString(userName),
+		nullString(waitingFor)
+	m.WaitingSince, m.CreatedAt, m.UpdatedAt = waitingSince.ptr(), created.T, updated.T
+	u.ID, u.CreatedAt, u.UpdatedAt = m.UserID, userCreated.T, userUpdated.T
+	return m, nil
+}
+
+func nullString(s sql.NullString) *string {
+	if !s.Valid {
+		return nil
+	}
+	return &s.String
 }
 
 func nullable(s string) any {

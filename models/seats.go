@@ -2,11 +2,12 @@ package models
 
 import (
 	"context"
+	"database/sql"
 	"errors"
 	"fmt"
+	"strings"
 
 	"gorm.io/gorm"
-	"gorm.io/gorm/clause"
 )
 
 // The seat core: the only code that changes seat counters. Every path that
@@ -44,31 +45,36 @@ func Allocations(ctx context.Context, db *gorm.DB, orgID int64) ([]Allocation, e
 }
 
 func allocations(tx *gorm.DB, orgID int64) ([]Allocation, error) {
-	var rows []struct {
-		SeatPool
-		PlanModel    PlanModel
-		Rank         int
-		Chat         bool
-		ClaudeCode   bool
-		Cowork       bool
-		HigherLimits bool
-		Reserved     int
-	}
-	err := tx.Table("seat_pools").
-		Select(`seat_pools.*, seat_types.plan_model, seat_types.rank, seat_types.chat, seat_types.claude_code,
-  seat_types.cowork, seat_types.higher_limits,
+	rows, err := hotQuery(tx, `SELECT seat_pools.id, seat_pools.org_id, seat_pools.seat_type_key, seat_pools.purchased,
+  seat_pools.assigned, seat_pools.price_minor, seat_pools.renewal_quantity, seat_pools.created_at, seat_pools.updated_at,
+  seat_types.plan_model, seat_types.rank, seat_types.chat, seat_types.claude_code, seat_types.cowork, seat_types.higher_limits,
   (SELECT COUNT(*) FROM invitations WHERE invitations.org_id = seat_pools.org_id AND invitations.status = ?
-    AND invitations.seat_type_key = seat_pools.seat_type_key) AS reserved`, InvitePending).
-		Joins("JOIN seat_types ON seat_types.key = seat_pools.seat_type_key").
-		Where("seat_pools.org_id = ?", orgID).Order("seat_types.rank").Scan(&rows).Error
+    AND invitations.seat_type_key = seat_pools.seat_type_key) AS reserved
+FROM seat_pools JOIN seat_types ON seat_types.key = seat_pools.seat_type_key
+WHERE seat_pools.org_id = ? ORDER BY seat_types.rank`, string(InvitePending), orgID)
 	if err != nil {
 		return nil, fmt.Errorf("read allocation: %w", err)
 	}
-	out := make([]Allocation, len(rows))
-	for i, r := range rows {
-		out[i] = Allocation{SeatPool: r.SeatPool, Reserved: r.Reserved}
-		out[i].SeatType = SeatType{Key: r.SeatTypeKey, PlanModel: r.PlanModel, Rank: r.Rank, Chat: r.Chat,
-			ClaudeCode: r.ClaudeCode, Cowork: r.Cowork, HigherLimits: r.HigherLimits}
+	defer func() { _ = rows.Close() }()
+	out := make([]Allocation, 0, 4)
+	for rows.Next() {
+		var a Allocation
+		var renewal sql.NullInt64
+		var created, updated hotTime
+		st := &a.SeatType
+		if err := rows.Scan(&a.ID, &a.OrgID, &a.SeatTypeKey, &a.Purchased, &a.Assigned, &a.PriceMinor, &renewal, &created,
+			&updated, &st.PlanModel, &st.Rank, &st.Chat, &st.ClaudeCode, &st.Cowork, &st.HigherLimits, &a.Reserved); err != nil {
+			return nil, fmt.Errorf("read allocation: %w", err)
+		}
+		if renewal.Valid {
+			n := int(renewal.Int64)
+			a.RenewalQuantity = &n
+		}
+		a.CreatedAt, a.UpdatedAt, st.Key = created.T, updated.T, a.SeatTypeKey
+		out = append(out, a)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("read allocation: %w", err)
 	}
 	return out, nil
 }
@@ -80,26 +86,63 @@ func allocations(tx *gorm.DB, orgID int64) ([]Allocation, error) {
 // memberships, then seat pools): no deadlock, no lost update. On SQLite the
 // transaction already holds the database's write lock (_txlock=immediate).
 func lockOrg(tx *gorm.DB, orgID int64) (Organization, error) {
-	q := tx
+	q := `SELECT ` + orgColumns + ` FROM organizations WHERE id = ?`
 	if tx.Dialector.Name() == "postgres" {
-		q = tx.Clauses(clause.Locking{Strength: "UPDATE"})
+		q += " FOR UPDATE"
 	}
-	var org Organization
-	err := q.Take(&org, orgID).Error
-	if errors.Is(err, gorm.ErrRecordNotFound) {
+	var scan orgScan
+	err := hotRow(tx, q, orgID).Scan(scan.dest()...)
+	if errors.Is(err, sql.ErrNoRows) {
 		return Organization{}, ErrNotFound
 	}
+	org, _ := scan.org()
 	return org, err
+}
+
+// orgColumns are the organization's columns orgScan reads, in its order.
+var orgColumns = orgColumnsOf("organizations")
+
+func orgColumnsOf(table string) string {
+	cols := []string{"id", "name", "slug", "plan_model", "sales_assisted", "term_start", "term_end", "currency",
+		"extra_usage", "extra_usage_cap_minor", "cancel_at_term_end", "created_at", "updated_at", "ended_at",
+		"waitlist_notified_at"}
+	return table + "." + strings.Join(cols, ", "+table+".")
+}
+
+// orgScan reads an organization's columns (orgColumns), NULL when an outer
+// join found none.
+type orgScan struct {
+	id, usageCap                                  sql.NullInt64
+	name, slug, plan, currency                    sql.NullString
+	sales, extra, cancel                          sql.NullBool
+	start, end, created, updated, ended, notified hotTime
+}
+
+func (s *orgScan) dest() []any {
+	return []any{&s.id, &s.name, &s.slug, &s.plan, &s.sales, &s.start, &s.end, &s.currency, &s.extra, &s.usageCap,
+		&s.cancel, &s.created, &s.updated, &s.ended, &s.notified}
+}
+
+// org is the organization read, ok false when the columns were NULL.
+func (s *orgScan) org() (Organization, bool) {
+	o := Organization{ID: s.id.Int64, Name: s.name.String, Slug: s.slug.String, PlanModel: PlanModel(s.plan.String),
+		SalesAssisted: s.sales.Bool, TermStart: s.start.T, TermEnd: s.end.T, Currency: s.currency.String,
+		ExtraUsage: s.extra.Bool, CancelAtTermEnd: s.cancel.Bool, CreatedAt: s.created.T, UpdatedAt: s.updated.T,
+		EndedAt: s.ended.ptr(), WaitlistNotifiedAt: s.notified.ptr()}
+	if s.usageCap.Valid {
+		o.ExtraUsageCapMinor = &s.usageCap.Int64
+	}
+	return o, s.id.Valid
 }
 
 // takeSeat holds one seat of a type, only if one is free: *NoSeat otherwise.
 func takeSeat(tx *gorm.DB, orgID int64, seatType string) error {
-	res := tx.Model(&SeatPool{}).Where("org_id = ? AND seat_type_key = ? AND assigned < purchased", orgID, seatType).
-		Update("assigned", gorm.Expr("assigned + 1"))
-	if res.Error != nil {
-		return res.Error
+	n, err := hotExec(tx, `UPDATE seat_pools SET assigned = assigned + 1, updated_at = ?
+WHERE org_id = ? AND seat_type_key = ? AND assigned < purchased`, tx.NowFunc(), orgID, seatType)
+	if err != nil {
+		return err
 	}
-	if res.RowsAffected != 1 {
+	if n != 1 {
 		return &NoSeat{SeatType: seatType}
 	}
 	return nil
@@ -107,12 +150,12 @@ func takeSeat(tx *gorm.DB, orgID int64, seatType string) error {
 
 // releaseSeat gives one held seat of a type back.
 func releaseSeat(tx *gorm.DB, orgID int64, seatType string) error {
-	res := tx.Model(&SeatPool{}).Where("org_id = ? AND seat_type_key = ? AND assigned > 0", orgID, seatType).
-		Update("assigned", gorm.Expr("assigned - 1"))
-	if res.Error != nil {
-		return res.Error
+	n, err := hotExec(tx, `UPDATE seat_pools SET assigned = assigned - 1, updated_at = ?
+WHERE org_id = ? AND seat_type_key = ? AND assigned > 0`, tx.NowFunc(), orgID, seatType)
+	if err != nil {
+		return err
 	}
-	if res.RowsAffected != 1 {
+	if n != 1 {
 		return fmt.Errorf("seat pool %s of org %d: nothing to release", seatType, orgID)
 	}
 	return nil
@@ -173,18 +216,20 @@ func createPool(tx *gorm.DB, pool *SeatPool) error {
 // and waits for nothing; source says who chose the seat. m is updated.
 func placeMember(tx *gorm.DB, m *Membership, to string, source SeatSource) error {
 	from := seatOf(m.SeatTypeKey)
-	q := tx.Model(&Membership{}).Where("id = ? AND org_id = ?", m.ID, m.OrgID)
+	q := `UPDATE memberships SET seat_type_key = ?, status = ?, waiting_for = NULL, waiting_since = NULL, seat_source = ?,
+  updated_at = ? WHERE id = ? AND org_id = ? AND `
+	args := []any{nullable(to), string(StatusActive), string(source), tx.NowFunc(), m.ID, m.OrgID}
 	if from == "" {
-		q = q.Where("seat_type_key IS NULL")
+		q += "seat_type_key IS NULL"
 	} else {
-		q = q.Where("seat_type_key = ?", from)
+		q += "seat_type_key = ?"
+		args = append(args, from)
 	}
-	res := q.Updates(map[string]any{"seat_type_key": nullableKey(to), "status": StatusActive, "waiting_for": nil,
-		"waiting_since": nil, "seat_source": source})
-	if res.Error != nil {
-		return res.Error
+	n, err := hotExec(tx, q, args...)
+	if err != nil {
+		return err
 	}
-	if res.RowsAffected != 1 {
+	if n != 1 {
 		return &Stale{Name: m.User.Name, Current: from}
 	}
 	if to != "" && to != from {

@@ -3,6 +3,7 @@ package templates
 import (
 	"context"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/seatdesk/seatdesk/locales"
@@ -43,4 +44,22 @@ func lastUsed(ctx context.Context, at *time.Time) string {
 		return t(ctx, "provisioning.never")
 	}
 	return shortDate(ctx, *at)
+}
+
+// invoiceMonths says what an invoice line's monthly price is multiplied by:
+// the twelve months of the term, prorated for a purchase during it.
+func invoiceMonths(ctx context.Context, kind string, start, end time.Time) string {
+	if kind == "subscription" {
+		return t(ctx, "billing.invoice.per_year")
+	}
+	return t(ctx, "billing.invoice.prorated", map[string]any{"Days": num(ctx, int64(end.Sub(start).Hours()/24+0.5))})
+}
+
+// sortLabelKey is the locale key of a members table order ("name",
+// "-name" → members.sort.name, members.sort.name_desc).
+func sortLabelKey(sort string) string {
+	if rest, ok := strings.CutPrefix(sort, "-"); ok {
+		return "members.sort." + rest + "_desc"
+	}
+	return "members.sort." + sort
 }

@@ -13,6 +13,7 @@ type Page struct {
 	Org       *OrgNav
 	Nav       string // "organization" or "billing": the current settings page
 	LangLinks []LangLink
+	Flash     []Flash // the messages a change left for this page (flash.go in web)
 }
 
 // User is the signed-in user.
@@ -29,6 +30,7 @@ type OrgNav struct {
 	CanViewOrganization bool
 	CanViewBilling      bool
 	CanViewAudit        bool
+	CanSwitch           bool // the person belongs to several organizations
 }
 
 // LangLink switches the interface language, staying on the page.
@@ -67,6 +69,12 @@ type SeatSummary struct {
 type MemberHome struct {
 	SeatType string // "" when Unassigned
 	Role     string
+	Contacts []Contact
+}
+
+// Contact is an Owner or Admin a member can turn to.
+type Contact struct {
+	Name, Email, Role string
 }
 
 // Organization is Organization settings › Organization.
@@ -213,6 +221,12 @@ type Members struct {
 	Error        string // translated message for an invalid filter
 	Can          MemberRights
 	Currency     string
+	// Sort is the order asked for ("" or "added": oldest first); Sorts are
+	// the orders offered; ExportURL is the CSV of the members as filtered
+	// and sorted.
+	Sort      string
+	Sorts     []string
+	ExportURL string
 }
 
 // MemberRights is what the viewer may do in the members table as a whole;
@@ -326,7 +340,7 @@ type SeatReview struct {
 	TermDays       int
 	AmountMinor    int64
 	NewYearlyMinor int64
-	TermEnd        time.Time
+	LastDay        time.Time // the last day of the term, as the Plan card says it
 	Error          string
 }
 

@@ -123,6 +123,13 @@ func (s *Server) OrgHome(w http.ResponseWriter, r *http.Request) error {
 	if actor.SeatTypeKey != nil {
 		vm.SeatType = *actor.SeatTypeKey
 	}
+	contacts, err := models.Contacts(r.Context(), s.DB, actor)
+	if err != nil {
+		return err
+	}
+	for _, c := range contacts {
+		vm.Contacts = append(vm.Contacts, templates.Contact{Name: c.Name, Email: c.Email, Role: string(c.Role)})
+	}
 	return s.page(w, r, http.StatusOK, locales.T(r.Context(), "member_home.title"), "", templates.MemberHomePage(vm))
 }
 

@@ -3,8 +3,8 @@ package web
 import (
 	"errors"
 	"net/http"
-	"net/url"
 	"strings"
+	"time"
 
 	"github.com/seatdesk/seatdesk/locales"
 	"github.com/seatdesk/seatdesk/models"
@@ -12,8 +12,8 @@ import (
 )
 
 // Billing is Organization settings › Billing. ?edit=<type> opens the seat
-// editor without JavaScript; ?done= shows the confirmation of a change made
-// by a form post (post, redirect, get).
+// editor without JavaScript; the confirmation of a change made by a form
+// post comes as a message kept for the page (flash.go).
 func (s *Server) Billing(w http.ResponseWriter, r *http.Request) error {
 	vm, err := s.billingVM(r)
 	if err != nil {
@@ -22,7 +22,6 @@ func (s *Server) Billing(w http.ResponseWriter, r *http.Request) error {
 	if t := r.URL.Query().Get("edit"); t != "" && vm.CanManage && hasSeat(vm, t) {
 		vm.Editor = &templates.SeatEditor{SeatType: t}
 	}
-	vm.Notice = noticeText(r, vm, r.URL.Query())
 	return s.page(w, r, http.StatusOK, locales.T(r.Context(), "nav.billing"), "billing", templates.BillingPage(vm))
 }
 
@@ -190,20 +189,16 @@ func (s *Server) Invoice(w http.ResponseWriter, r *http.Request) error {
 // the confirmation; a plain form post is redirected (so that reloading does
 // not post again).
 func (s *Server) billingDone(w http.ResponseWriter, r *http.Request, done, invoice string) error {
+	org := ActorFrom(r.Context()).Org
+	notice := noticeText(r, done, invoice, org.TermEnd.AddDate(0, 0, -1))
 	if !isHTMX(r) {
-		q := url.Values{"done": {done}}
-		if invoice != "" {
-			q.Set("invoice", invoice)
-		}
-		redirect(w, r, billingPath(ActorFrom(r.Context()).Org.Slug)+"?"+q.Encode())
-		return nil
+		return s.redirectFlash(w, r, billingPath(org.Slug), success(notice))
 	}
 	vm, err := s.billingVM(r)
 	if err != nil {
 		return err
 	}
-	q := url.Values{"done": {done}, "invoice": {invoice}}
-	vm.Notice = noticeText(r, vm, q)
+	vm.Notice = notice
 	return s.fragment(w, r, http.StatusOK, templates.BillingBody(vm))
 }
 
@@ -313,32 +308,16 @@ func (s *Server) billingVM(r *http.Request) (templates.Billing, error) {
 	return vm, nil
 }
 
-var notices = map[string]bool{"purchased": true, "already_purchased": true, "reduction_scheduled": true,
-	"reduction_cancelled": true, "cancelled": true, "resumed": true, "extra_usage_saved": true}
-
-// noticeText is the confirmation named by done= (only known ones).
-func noticeText(r *http.Request, vm templates.Billing, q url.Values) string {
-	done := q.Get("done")
-	if !notices[done] {
-		return ""
-	}
-	args := map[string]any{"Date": locales.Date(r.Context(), vm.LastDay)}
-	if strings.HasSuffix(done, "purchased") {
-		// Only an invoice of this organization is named.
-		args["Invoice"] = ""
-		for _, inv := range vm.Invoices {
-			if inv.Number == q.Get("invoice") {
-				args["Invoice"] = inv.Number
-			}
-		}
-	}
-	return locales.T(r.Context(), "billing.notice."+done, args)
+// noticeText is the confirmation of a change (billing.notice.<done>), with
+// the invoice of a purchase and the last day of the term.
+func noticeText(r *http.Request, done, invoice string, lastDay time.Time) string {
+	return locales.T(r.Context(), "billing.notice."+done, map[string]any{"Date": locales.Date(r.Context(), lastDay), "Invoice": invoice})
 }
 
 func reviewVM(q models.Quote) *templates.SeatReview {
 	return &templates.SeatReview{SeatType: q.SeatTypeKey, Token: q.Token, Quantity: q.Quantity, Current: q.Current, New: q.New,
 		PriceMinor: q.PriceMinor, RemainingDays: q.RemainingDays, TermDays: q.TermDays, AmountMinor: q.AmountMinor,
-		NewYearlyMinor: q.NewYearlyMinor, TermEnd: q.TermEnd}
+		NewYearlyMinor: q.NewYearlyMinor, LastDay: q.TermEnd.AddDate(0, 0, -1)}
 }
 
 func invoiceVM(inv models.Invoice) templates.Invoice {

@@ -74,22 +74,29 @@ func TestBuySeats(t *testing.T) {
 		}
 		// A double click or a replayed form: charged once.
 		again := c.post(base+"/seats/enterprise/upgrade", url.Values{"quote": {token}, "add": {"5"}})
-		if again.status != http.StatusSeeOther || !strings.Contains(again.header.Get("Location"), "done=already_purchased") {
+		if again.status != http.StatusSeeOther || again.header.Get("Location") != base {
 			t.Fatalf("replay: %d %q", again.status, again.header.Get("Location"))
 		}
 		if purchased(t, db, "acme", "enterprise") != 30 || invoices(t, db) != 4 {
 			t.Fatal("the replay charged again")
 		}
 		shown := c.get(again.header.Get("Location"))
-		if !strings.Contains(shown.body, "already bought (invoice ACME-00002)") {
+		if !strings.Contains(shown.body, "already bought (invoice ACME-00002)") || !strings.Contains(shown.body, `data-testid="flash-success"`) {
 			t.Error("no notice after the redirect")
+		}
+		if shown = c.get(base); strings.Contains(shown.body, "already bought (invoice ACME-00002)") {
+			t.Error("the notice is shown twice")
 		}
 		// The invoice page.
 		inv := c.get(base + "/invoices/ACME-00002")
-		for _, w := range []string{"Invoice ACME-00002", "Acme Corp", "Enterprise seat: seats added, prorated", "$2,613.70"} {
+		for _, w := range []string{"Invoice ACME-00002", "Acme Corp", "Enterprise seat: seats added, prorated", "$2,613.70",
+			"× 12 months, prorated for"} {
 			if !strings.Contains(inv.body, w) {
 				t.Errorf("invoice page lacks %q", w)
 			}
+		}
+		if sub := c.get(base + "/invoices/ACME-00001"); !strings.Contains(sub.body, "× 12 months<") {
+			t.Error("the term's invoice line does not say × 12 months")
 		}
 		if res := c.get(base + "/invoices/BOTTEGA-00001"); res.status != http.StatusNotFound {
 			t.Errorf("another organization's invoice: %d", res.status)

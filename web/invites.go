@@ -137,18 +137,19 @@ func (s *Server) invitationRefused(w http.ResponseWriter, r *http.Request, err e
 
 // invitationDone answers a change that went through.
 func (s *Server) invitationDone(w http.ResponseWriter, r *http.Request, sendErr error, key, email string) error {
+	notice := locales.T(r.Context(), key, map[string]any{"Email": email})
+	warn := ""
+	if sendErr != nil {
+		warn = locales.T(r.Context(), "invite.not_delivered", map[string]any{"Email": email})
+	}
 	if !isHTMX(r) {
-		redirect(w, r, membersPath(ActorFrom(r.Context()))+"#invitations")
-		return nil
+		return s.redirectFlash(w, r, membersPath(ActorFrom(r.Context())), success(notice), warning(warn))
 	}
 	v, err := s.invitationsVM(r)
 	if err != nil {
 		return err
 	}
-	v.Notice = locales.T(r.Context(), key, map[string]any{"Email": email})
-	if sendErr != nil {
-		v.Warning = locales.T(r.Context(), "invite.not_delivered", map[string]any{"Email": email})
-	}
+	v.Notice, v.Warning = notice, warn
 	return s.invitationsAnswer(w, r, http.StatusOK, v)
 }
 

@@ -26,9 +26,6 @@ func (s *Server) mappingsVM(r *http.Request, actor models.Actor, allocs []models
 	for _, row := range rows {
 		vm.Rows = append(vm.Rows, templates.MappingRow{Group: row.Group, SeatType: row.SeatType})
 	}
-	if r.URL.Query().Get("mappings") == "saved" {
-		vm.Notice = locales.T(r.Context(), "mappings.saved")
-	}
 	return vm, nil
 }
 
@@ -149,8 +146,7 @@ func (s *Server) MappingsSaveAndBuy(w http.ResponseWriter, r *http.Request) erro
 func (s *Server) mappingsDone(w http.ResponseWriter, r *http.Request, rows []models.MappingRow, err error) error {
 	actor := ActorFrom(r.Context())
 	if err == nil && !isHTMX(r) {
-		redirect(w, r, membersPath(actor)+"?mappings=saved#group-mappings")
-		return nil
+		return s.redirectFlash(w, r, membersPath(actor), success(locales.T(r.Context(), "mappings.saved")))
 	}
 	allocs, aerr := models.Allocations(r.Context(), s.DB, actor.Org.ID)
 	if aerr != nil {

@@ -69,7 +69,11 @@ func (s *Server) ChangeSeat(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return s.rowAnswer(w, r, id, err, c.To)
 	}
-	return s.rowDone(w, r, res, "")
+	seat := locales.T(r.Context(), "seat.unassigned")
+	if c.To != "" {
+		seat = locales.T(r.Context(), "seat.type."+c.To)
+	}
+	return s.rowDone(w, r, res, "", locales.T(r.Context(), "flash.seat_changed", map[string]any{"Name": res.Member.Name, "Type": seat}))
 }
 
 // BuySeat is the Owner's one confirmation: buy one seat of the type and
@@ -88,7 +92,7 @@ func (s *Server) BuySeat(w http.ResponseWriter, r *http.Request) error {
 		return s.rowPanel(w, r, id, http.StatusOK, nil)
 	}
 	msg := locales.T(r.Context(), "members.seat.bought", map[string]any{"Type": locales.T(r.Context(), "seat.type."+c.To), "Invoice": p.Invoice.Number})
-	return s.rowDone(w, r, res, msg)
+	return s.rowDone(w, r, res, msg, msg)
 }
 
 // ChangeRole makes a member Member, Admin or Owner.
@@ -102,7 +106,8 @@ func (s *Server) ChangeRole(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return s.rowAnswer(w, r, id, err, "")
 	}
-	return s.rowDone(w, r, res, "")
+	return s.rowDone(w, r, res, "", locales.T(r.Context(), "flash.role_changed",
+		map[string]any{"Name": res.Member.Name, "Role": locales.T(r.Context(), "role."+string(to))}))
 }
 
 // RemoveMember asks for confirmation, then removes the member.
@@ -124,8 +129,7 @@ func (s *Server) RemoveMember(w http.ResponseWriter, r *http.Request) error {
 	}
 	msg := locales.T(r.Context(), "members.remove.done", map[string]any{"Name": res.Member.Name})
 	if !isHTMX(r) {
-		redirect(w, r, membersPath(actor))
-		return nil
+		return s.redirectFlash(w, r, membersPath(actor), success(msg))
 	}
 	return s.fragment(w, r, http.StatusOK, templates.MemberGoneResponse(id, msg, seatSummaries(res.Allocations)))
 }
@@ -144,8 +148,11 @@ func (s *Server) TransferOwnership(w http.ResponseWriter, r *http.Request) error
 	if err := models.TransferPrimaryOwnership(r.Context(), s.DB, actor, id); err != nil {
 		return s.rowAnswer(w, r, id, err, "")
 	}
-	redirect(w, r, membersPath(actor))
-	return nil
+	m, err := models.MemberByID(r.Context(), s.DB, actor, id)
+	if err != nil {
+		return err
+	}
+	return s.redirectFlash(w, r, membersPath(actor), success(locales.T(r.Context(), "flash.transferred", map[string]any{"Name": m.Name})))
 }
 
 func membersPath(actor models.Actor) string {
@@ -198,12 +205,11 @@ func (s *Server) rowAnswer(w http.ResponseWriter, r *http.Request, id int64, err
 }
 
 // rowDone answers a change that went through, from what the operation
-// returned: htmx gets the row and the summary, a plain form is redirected to
-// the page.
-func (s *Server) rowDone(w http.ResponseWriter, r *http.Request, res models.MemberResult, message string) error {
+// returned: htmx gets the row and the summary (with message, if any, in the
+// row), a plain form is redirected to the page, which shows done.
+func (s *Server) rowDone(w http.ResponseWriter, r *http.Request, res models.MemberResult, message, done string) error {
 	if !isHTMX(r) {
-		redirect(w, r, membersPath(ActorFrom(r.Context()))+"#member-"+strconv.FormatInt(res.Member.ID, 10))
-		return nil
+		return s.redirectFlash(w, r, membersPath(ActorFrom(r.Context())), success(done))
 	}
 	var panel *templates.RowPanel
 	if message != "" {
@@ -249,6 +255,9 @@ func membersShell(actor models.Actor, allocs []models.Allocation) templates.Memb
 	}
 	for _, st := range models.Statuses {
 		vm.Statuses = append(vm.Statuses, string(st))
+	}
+	for _, so := range models.MemberSorts {
+		vm.Sorts = append(vm.Sorts, string(so))
 	}
 	return vm
 }

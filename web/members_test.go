@@ -231,8 +231,11 @@ func TestTransferAndNoJavaScript(t *testing.T) {
 			t.Fatalf("no-JS confirmation: %d", res.status)
 		}
 		res = admin.post(base+pr+"/seat", url.Values{"from": {"premium"}, "to": {"standard"}, "confirm": {"1"}})
-		if res.status != http.StatusSeeOther || !strings.Contains(res.header.Get("Location"), "#member-"+pr) {
+		if res.status != http.StatusSeeOther || res.header.Get("Location") != "/orgs/maison/settings/organization" {
 			t.Fatalf("no-JS change: %d %q", res.status, res.header.Get("Location"))
+		}
+		if page := admin.get(res.header.Get("Location")); !strings.Contains(page.body, "Seat type of Pat Primary changed to Standard.") {
+			t.Errorf("no message after the no-JS change: %s", between(page.body, `<main`, `</h1>`))
 		}
 		if seatTypeOf(t, db, "primary@maison.example") != "standard" {
 			t.Fatal("not moved")

@@ -187,21 +187,23 @@ func (s *Server) authenticate(r *http.Request, rt Route, st *reqState) error {
 		st.actor = &actor
 		return actor.Check(rt.Permission)
 	}
-	user, err := s.currentUser(r)
-	if err != nil {
-		return err
-	}
-	st.user = user
-	if rt.Auth == Public {
+	if rt.Auth == Public || !rt.Permission.OrgScoped() {
+		user, err := s.currentUser(r)
+		st.user = user
+		if err != nil || rt.Auth == Public {
+			return err
+		}
+		if user == nil {
+			return errSignInNeeded
+		}
 		return nil
 	}
-	if user == nil {
+	// The user and their membership of the organization in one statement.
+	user, actor, err := s.sessions.actor(r, r.PathValue("org"))
+	st.user = user
+	if user == nil && err == nil {
 		return errSignInNeeded
 	}
-	if !rt.Permission.OrgScoped() {
-		return nil
-	}
-	actor, err := models.ActorFor(r.Context(), s.DB, *user, r.PathValue("org"))
 	if err != nil {
 		return err
 	}

@@ -66,16 +66,12 @@ func (s *Server) organizationWith(w http.ResponseWriter, r *http.Request, status
 		if err != nil {
 			return err
 		}
-		s.waitlistNotice(r, &v)
 		parts.wait = &v
 	}
 	if parts.prov == nil {
 		v, err := s.provisioningVM(r)
 		if err != nil {
 			return err
-		}
-		if r.URL.Query().Get("done") == "token_revoked" {
-			v.Notice = locales.T(r.Context(), "provisioning.revoked")
 		}
 		parts.prov = &v
 	}
@@ -124,7 +120,8 @@ func (s *Server) members(r *http.Request, actor models.Actor, allocs []models.Al
 	q := r.URL.Query()
 	vm := membersShell(actor, allocs)
 	base := vm.BaseURL
-	vm.Query, vm.SeatType, vm.Status = q.Get("q"), q.Get("seat"), q.Get("status")
+	vm.Query, vm.SeatType, vm.Status, vm.Sort = q.Get("q"), q.Get("seat"), q.Get("status"), q.Get("sort")
+	vm.ExportURL = base + "/members.csv" + filterQuery(vm, 1)
 	loc := locales.From(r.Context())
 	if p := q.Get("page"); p != "" {
 		n, err := strconv.Atoi(p)
@@ -135,7 +132,7 @@ func (s *Server) members(r *http.Request, actor models.Actor, allocs []models.Al
 		vm.Page = n
 	}
 	page, err := models.ListMembers(r.Context(), s.DB, actor, allocs, models.MemberFilter{
-		Query: vm.Query, SeatType: vm.SeatType, Status: vm.Status, Page: vm.Page})
+		Query: vm.Query, SeatType: vm.SeatType, Status: vm.Status, Sort: vm.Sort, Page: vm.Page})
 	var invalid *models.Invalid
 	if errors.As(err, &invalid) {
 		vm.Error = loc.Message(invalid.Key, invalid.Args)
@@ -175,6 +172,9 @@ func filterQuery(m templates.Members, page int) string {
 	}
 	if m.Status != "" {
 		q.Set("status", m.Status)
+	}
+	if m.Sort != "" && m.Sort != string(models.SortAdded) {
+		q.Set("sort", m.Sort)
 	}
 	if page > 1 {
 		q.Set("page", strconv.Itoa(page))

@@ -31,7 +31,7 @@ func TestPagesInEveryLanguage(t *testing.T) {
 				"fr": {"Paramètres de l&#39;organisation", "Sièges", "Type de siège", "Siège Enterprise", "Non assigné"}}},
 			{"owner@acme.example", "/orgs/acme/settings/billing", 200, map[string][]string{
 				"en": {"Billing", "$60.00", "$18,000.00", "Self-serve"},
-				"it": {"Fatturazione", "60,00\u00a0$", "18.000,00\u00a0$", "Self-serve"},
+				"it": {"Fatturazione", "60,00\u00a0USD", "18.000,00\u00a0USD", "Self-serve"},
 				"fr": {"Facturation", "60,00\u00a0$US", "18\u202f000,00\u00a0$US", "Libre-service"}}},
 			{"owner@bottega.example", "/orgs/bottega/settings/billing", 200, map[string][]string{
 				"en": {"Chat + Claude Code", "€45.00", "€20.00"},
@@ -42,7 +42,9 @@ func TestPagesInEveryLanguage(t *testing.T) {
 				"it": {"Assistito da vendite", "account manager"},
 				"fr": {"Assisté par les ventes", "gestionnaire de compte"}}},
 			{"member@acme.example", "/orgs/acme", 200, map[string][]string{
-				"en": {"Your seat type: Enterprise seat"}, "it": {"Il tuo tipo di posto: Posto Enterprise"}, "fr": {"Votre type de siège : Siège Enterprise"}}},
+				"en": {"Your access · Acme Corp · Seatdesk", "Your seat type: Enterprise seat", "To get a seat or change your access, contact:"},
+				"it": {"Il tuo accesso · Acme Corp · Seatdesk", "Il tuo tipo di posto: Posto Enterprise", "Per avere un posto o cambiare il tuo accesso, contatta:"},
+				"fr": {"Votre accès · Acme Corp · Seatdesk", "Votre type de siège : Siège Enterprise", "Pour obtenir un siège ou modifier votre accès, contactez :"}}},
 			{"member@acme.example", "/orgs/acme/settings/organization", 403, map[string][]string{
 				"en": {"for the Admin role"}, "it": {"riservata al ruolo Amministratore"}, "fr": {"réservée au rôle Administrateur"}}},
 			{"admin@acme.example", "/orgs/acme/settings/billing", 403, map[string][]string{
@@ -140,7 +142,10 @@ func TestMembersTable(t *testing.T) {
 			{"?q=%25", 200, 0, []string{"No members match."}, nil},
 			{"?q=_", 200, 0, nil, nil},
 			{"?seat=unassigned", 200, 50, []string{"of 63 members"}, []string{"Mia Member"}},
-			{"?seat=unassigned&q=extra+person+0", 200, 10, []string{"of 10 members"}, nil},
+			// Each word on its own, in any order: 00–09 and 10, 20, … 50.
+			{"?seat=unassigned&q=person+extra+0", 200, 15, []string{"of 15 members"}, nil},
+			{"?seat=unassigned&q=extra+person+0", 200, 15, []string{"of 15 members"}, nil},
+			{"?q=rossi+zzz", 200, 0, []string{"No members match."}, nil},
 			{"?seat=enterprise", 200, 21, []string{"Mia Member"}, nil},
 			{"?status=pending", 200, 0, []string{"No members match."}, nil},
 			{"?seat=chat_code", 422, 0, []string{"That seat type does not exist on your plan."}, nil},
@@ -236,6 +241,39 @@ func TestOrganizationPicker(t *testing.T) {
 		}
 		if res := c.get("/orgs/acme"); res.status != http.StatusSeeOther || res.header.Get("Location") != "/orgs/acme/settings/organization" {
 			t.Errorf("acme as an admin: %d %q", res.status, res.header.Get("Location"))
+		}
+	})
+}
+
+// TestPageFrame: a member's home names the people who manage the
+// organization, Primary Owner first; "Switch organization" shows only to
+// people in several organizations.
+func TestPageFrame(t *testing.T) {
+	modeltest.ForEachDB(t, func(t *testing.T, db *gorm.DB) {
+		h := newHarness(t, db)
+		home := h.login("member@acme.example").get("/orgs/acme")
+		if home.status != http.StatusOK {
+			t.Fatalf("member home: %d", home.status)
+		}
+		primary, owner, admin := strings.Index(home.body, "mailto:primary@acme.example"),
+			strings.Index(home.body, "mailto:owner@acme.example"), strings.Index(home.body, "mailto:admin@acme.example")
+		if primary < 0 || owner < primary || admin < owner {
+			t.Errorf("contacts in order Primary Owner, Owner, Admin: %d %d %d", primary, owner, admin)
+		}
+		if strings.Contains(home.body, "mailto:member@acme.example") {
+			t.Error("a Member is named as a contact")
+		}
+		if strings.Contains(home.body, `class="switch-org"`) {
+			t.Error("Switch organization shown to someone in one organization")
+		}
+		var u models.User
+		var bottega models.Organization
+		db.Take(&u, "email = ?", "admin@acme.example")
+		db.Take(&bottega, "slug = ?", "bottega")
+		db.Create(&models.Membership{OrgID: bottega.ID, UserID: u.ID, Role: models.RoleMember, Status: models.StatusActive, Source: models.SourceInvitation})
+		page := h.login("admin@acme.example").get("/orgs/acme/settings/organization")
+		if page.status != http.StatusOK || !strings.Contains(page.body, `class="switch-org"`) {
+			t.Errorf("Switch organization for someone in two organizations: %d", page.status)
 		}
 	})
 }

@@ -4,7 +4,6 @@ import (
 	"errors"
 	"net/http"
 	"net/url"
-	"strconv"
 
 	"github.com/seatdesk/seatdesk/locales"
 	"github.com/seatdesk/seatdesk/models"
@@ -83,15 +82,15 @@ func (s *Server) RevokeSCIMToken(w http.ResponseWriter, r *http.Request) error {
 		}
 		return err
 	}
+	notice := locales.T(r.Context(), "provisioning.revoked_named", map[string]any{"Name": tok.Name})
 	if !isHTMX(r) {
-		redirect(w, r, membersPath(actor)+"?done=token_revoked#provisioning")
-		return nil
+		return s.redirectFlash(w, r, membersPath(actor), success(notice))
 	}
 	v, err := s.provisioningVM(r)
 	if err != nil {
 		return err
 	}
-	v.Notice = locales.T(r.Context(), "provisioning.revoked_named", map[string]any{"Name": tok.Name})
+	v.Notice = notice
 	return s.provisioningAnswer(w, r, http.StatusOK, v)
 }
 
@@ -160,8 +159,7 @@ func (s *Server) AdmitWaiting(w http.ResponseWriter, r *http.Request) error {
 		return s.waitlistRefused(w, r, err)
 	}
 	if !isHTMX(r) {
-		redirect(w, r, membersPath(actor)+"?done=admitted&member="+strconv.FormatInt(id, 10)+"#waitlist")
-		return nil
+		return s.redirectFlash(w, r, membersPath(actor), success(admittedText(r, res.Member)))
 	}
 	v, err := s.waitlistWith(r, res.Allocations)
 	if err != nil {
@@ -224,9 +222,7 @@ func (s *Server) UpgradeWaitlist(w http.ResponseWriter, r *http.Request) error {
 		done = "waitlist_already_bought"
 	}
 	if !isHTMX(r) {
-		q := url.Values{"done": {done}, "invoice": {p.Invoice.Number}, "admitted": {strconv.Itoa(p.Admitted)}}
-		redirect(w, r, membersPath(actor)+"?"+q.Encode()+"#waitlist")
-		return nil
+		return s.redirectFlash(w, r, membersPath(actor), success(boughtText(r, done, p.Invoice.Number, p.Admitted)))
 	}
 	allocs, err := models.Allocations(r.Context(), s.DB, actor.Org.ID)
 	if err != nil {
@@ -340,33 +336,6 @@ func (s *Server) membersOfPage(r *http.Request, allocs []models.Allocation) (tem
 	r2.URL = page
 	m, _, err := s.members(r2, actor, allocs)
 	return m, err
-}
-
-// waitlistNotice is the confirmation a form post left in the address (post,
-// redirect, get): who was admitted, or the purchase that admitted people.
-func (s *Server) waitlistNotice(r *http.Request, v *templates.Waitlist) {
-	q := r.URL.Query()
-	actor := ActorFrom(r.Context())
-	switch done := q.Get("done"); done {
-	case "admitted":
-		id, err := strconv.ParseInt(q.Get("member"), 10, 64)
-		if err != nil {
-			return
-		}
-		// Only a member of this organization is named.
-		if m, err := models.MemberByID(r.Context(), s.DB, actor, id); err == nil && m.Status == models.StatusActive {
-			v.Notice = admittedText(r, m)
-		}
-	case "waitlist_bought", "waitlist_already_bought":
-		n, err := strconv.Atoi(q.Get("admitted"))
-		if err != nil || n < 0 || n > models.MaxSeatsPerPurchase {
-			n = 0
-		}
-		// Only an invoice of this organization is named, to those who see invoices.
-		if inv, err := models.InvoiceByNumber(r.Context(), s.DB, actor, q.Get("invoice")); err == nil {
-			v.Notice = boughtText(r, done, inv.Number, n)
-		}
-	}
 }
 
 func admittedText(r *http.Request, m models.MemberRow) string {

@@ -33,6 +33,7 @@ func isHTMX(r *http.Request) bool { return r.Header.Get("HX-Request") == "true" 
 // page renders a full page inside the layout.
 func (s *Server) page(w http.ResponseWriter, r *http.Request, status int, title, nav string, body templ.Component) error {
 	vm := templates.Page{Title: title, Lang: locales.From(r.Context()).Lang, Nav: nav, LangLinks: langLinks(r, r.URL)}
+	vm.Flash = s.takeFlashes(w, r)
 	st := state(r.Context())
 	if st.user != nil {
 		vm.User = &templates.User{Name: st.user.Name, Email: st.user.Email}
@@ -42,6 +43,13 @@ func (s *Server) page(w http.ResponseWriter, r *http.Request, status int, title,
 			CanViewOrganization: models.Allows(a.Role, models.ViewOrganization),
 			CanViewBilling:      models.Allows(a.Role, models.ViewBilling),
 			CanViewAudit:        models.Allows(a.Role, models.ViewAudit)}
+		if st.user != nil {
+			n, err := models.OrgCount(r.Context(), s.DB, st.user.ID)
+			if err != nil {
+				return err
+			}
+			vm.Org.CanSwitch = n > 1
+		}
 	}
 	return render(w, templ.WithChildren(r.Context(), body), status, templates.Layout(vm))
 }

@@ -54,6 +54,7 @@ func (s *Server) routes() []Route {
 		{"POST /orgs/{org}/settings/organization/sso", Session, models.ConfigureProvisioning, HTML, s.SaveSingleSignOn},
 		{"POST /orgs/{org}/settings/organization/sso/test", Session, models.ConfigureProvisioning, HTML, s.TestSingleSignOn},
 		{"GET /orgs/{org}/settings/organization/members", Session, models.ViewOrganization, HTML, s.MembersFragment},
+		{"GET /orgs/{org}/settings/organization/members.csv", Session, models.ViewOrganization, HTML, s.MembersExport},
 		{"GET /orgs/{org}/settings/organization/members/{id}/row", Session, models.ViewOrganization, HTML, s.MemberRow},
 		{"POST /orgs/{org}/settings/organization/members/{id}/seat", Session, models.AssignSeats, HTML, s.ChangeSeat},
 		{"POST /orgs/{org}/settings/organization/members/{id}/buy-seat", Session, models.ManageBilling, HTML, s.BuySeat},

@@ -149,19 +149,39 @@ func (s *SessionStore) signOut(w http.ResponseWriter, r *http.Request) error {
 	return sess.Save(r, w)
 }
 
-// user loads the signed-in user with their session in one statement; nil
-// when signed out, the session expired or revoked, or the user gone.
-func (s *SessionStore) user(r *http.Request) (*models.User, error) {
+// sessionID is the id the request's session cookie carries; "" when there
+// is none, or it is forged or expired.
+func (s *SessionStore) sessionID(r *http.Request) string {
 	c, err := r.Cookie(sessionCookie)
 	if err != nil {
-		return nil, nil
+		return ""
 	}
 	var id string
 	if err := securecookie.DecodeMulti(sessionCookie, c.Value, &id, s.codecs...); err != nil {
-		return nil, nil // a forged or expired cookie is no session
+		return ""
+	}
+	return id
+}
+
+// actor loads the signed-in user and their membership of the organization
+// slug in one statement (models.SessionActor); user nil when signed out.
+func (s *SessionStore) actor(r *http.Request, slug string) (*models.User, models.Actor, error) {
+	id := s.sessionID(r)
+	if id == "" {
+		return nil, models.Actor{}, nil
+	}
+	return models.SessionActor(r.Context(), s.db, id, s.clock.Now(), slug)
+}
+
+// user loads the signed-in user with their session in one statement; nil
+// when signed out, the session expired or revoked, or the user gone.
+func (s *SessionStore) user(r *http.Request) (*models.User, error) {
+	id := s.sessionID(r)
+	if id == "" {
+		return nil, nil
 	}
 	var users []models.User
-	err = s.db.WithContext(r.Context()).Table("users").Select("users.*").
+	err := s.db.WithContext(r.Context()).Table("users").Select("users.*").
 		Joins("JOIN sessions ON sessions.user_id = users.id").
 		Where("sessions.id = ? AND sessions.expires_at > ?", id, s.clock.Now()).Limit(1).Scan(&users).Error
 	if err != nil {
@@ -171,4 +191,55 @@ func (s *SessionStore) user(r *http.Request) (*models.User, error) {
 		return nil, nil
 	}
 	return &users[0], nil
+}
+
+// addFlashes keeps messages for the next page in the request's session
+// (flash.go). Only the session's data changes: not its expiry, nor the
+// cookie.
+func (s *SessionStore) addFlashes(r *http.Request, values []string) error {
+	sess, err := s.Get(r, sessionCookie)
+	if err != nil {
+		return err
+	}
+	if sess.ID == "" || len(values) == 0 {
+		return nil // no session (signed out meanwhile): nowhere to keep them
+	}
+	for _, v := range values {
+		sess.AddFlash(v)
+	}
+	return s.saveData(r, sess)
+}
+
+// takeFlashes returns the messages kept in the request's session and
+// removes them.
+func (s *SessionStore) takeFlashes(r *http.Request) ([]string, error) {
+	sess, err := s.Get(r, sessionCookie)
+	if err != nil || sess.ID == "" {
+		return nil, err
+	}
+	flashes := sess.Flashes()
+	if len(flashes) == 0 {
+		return nil, nil
+	}
+	out := make([]string, 0, len(flashes))
+	for _, f := range flashes {
+		if v, ok := f.(string); ok {
+			out = append(out, v)
+		}
+	}
+	return out, s.saveData(r, sess)
+}
+
+// saveData writes the session's values to its row.
+func (s *SessionStore) saveData(r *http.Request, sess *sessions.Session) error {
+	data, err := securecookie.EncodeMulti(sess.Name(), sess.Values, s.codecs...)
+	if err != nil {
+		return fmt.Errorf("encode session: %w", err)
+	}
+	err = s.db.WithContext(r.Context()).Model(&models.Session{}).Where("id = ?", sess.ID).
+		Updates(map[string]any{"data": data, "updated_at": s.clock.Now()}).Error
+	if err != nil {
+		return fmt.Errorf("save session: %w", err)
+	}
+	return nil
 }

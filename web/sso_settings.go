@@ -17,7 +17,7 @@ import (
 // the database and never sent back to a browser.
 
 // SaveSingleSignOn stores the form. Without JavaScript it redirects to the
-// page with a confirmation (?done=sso_saved); with htmx the section comes
+// page, which shows the confirmation (flash.go); with htmx the section comes
 // back in place. Invalid input answers 422 with each message next to its
 // field.
 func (s *Server) SaveSingleSignOn(w http.ResponseWriter, r *http.Request) error {
@@ -46,8 +46,7 @@ func (s *Server) SaveSingleSignOn(w http.ResponseWriter, r *http.Request) error 
 		return err
 	}
 	if !isHTMX(r) {
-		redirect(w, r, membersPath(actor)+"?done=sso_saved#sso")
-		return nil
+		return s.redirectFlash(w, r, membersPath(actor), success(locales.T(r.Context(), "sso.settings.saved")))
 	}
 	v, err := s.ssoVM(r)
 	if err != nil {
@@ -107,16 +106,12 @@ func (s *Server) ssoAnswer(w http.ResponseWriter, r *http.Request, status int, v
 type ssoSectionKey struct{}
 
 // ssoSection is the section of the Organization page: as a change left it,
-// or as stored (with the confirmation of ?done=sso_saved).
+// or as stored.
 func (s *Server) ssoSection(r *http.Request) (templates.SingleSignOn, error) {
 	if v, ok := r.Context().Value(ssoSectionKey{}).(templates.SingleSignOn); ok {
 		return v, nil
 	}
-	v, err := s.ssoVM(r)
-	if err == nil && r.Method == http.MethodGet && r.URL.Query().Get("done") == "sso_saved" {
-		v.Notice = locales.T(r.Context(), "sso.settings.saved")
-	}
-	return v, err
+	return s.ssoVM(r)
 }
 
 // ssoVM loads the organization's single sign-on for the viewer: never the

@@ -14,8 +14,9 @@ import (
 func List() []*gormigrate.Migration {
 	return []*gormigrate.Migration{initial(), billing(), invitations(), actors(), provisioning(), sso(), groupMappings(),
 		accessAudit(), renewal(),
-		// keep hardening() last (its ID, 0010, was given before 0006–0009 existed).
-		hardening()}
+		// hardening() after renewal() (its ID, 0010, was given before 0006–0009 existed).
+		hardening(),
+		memberSearch()}
 }
 
 // Run applies every pending migration.
