@@ -9,7 +9,6 @@ import (
 	"fmt"
 	"sort"
 	"strconv"
-	"strings"
 
 	"gorm.io/gorm"
 	"gorm.io/gorm/clause"
@@ -211,40 +210,6 @@ func BuyAndApplyBulk(ctx context.Context, db *gorm.DB, clock Clock, actor Actor,
 	return out, err
 }
 
-// matchingMembers is the members filter of ListMembers, for "every member
-// matching": the same conditions on the same columns. A test checks that
-// both count the same members for the same filter.
-func matchingMembers(tx *gorm.DB, orgID int64, allocs []Allocation, f MemberFilter) (q *gorm.DB, withUsers bool, err error) {
-	f.Query = strings.TrimSpace(f.Query)
-	if len([]rune(f.Query)) > maxSearchLen {
-		return nil, false, Invalidf("q", "members.filter.query_too_long", map[string]any{"Max": maxSearchLen})
-	}
-	if f.SeatType != "" && f.SeatType != SeatFilterUnassigned && FindAllocation(allocs, f.SeatType) == nil {
-		return nil, false, Invalidf("seat", "members.filter.unknown_seat_type", nil)
-	}
-	if f.Status != "" && !validStatus(f.Status) {
-		return nil, false, Invalidf("status", "members.filter.unknown_status", nil)
-	}
-	q = tx.Table("memberships").Where("memberships.org_id = ?", orgID)
-	if f.Query != "" {
-		withUsers = true
-		like := "%" + escapeLike(strings.ToLower(f.Query)) + "%"
-		q = q.Joins("JOIN users ON users.id = memberships.user_id").
-			Where(`(lower(users.name) LIKE ? ESCAPE '\' OR users.email LIKE ? ESCAPE '\')`, like, like)
-	}
-	switch f.SeatType {
-	case "":
-	case SeatFilterUnassigned:
-		q = q.Where("memberships.seat_type_key IS NULL")
-	default:
-		q = q.Where("memberships.seat_type_key = ?", f.SeatType)
-	}
-	if f.Status != "" {
-		q = q.Where("memberships.status = ?", f.Status)
-	}
-	return q, withUsers, nil
-}
-
 // bulkMember is a selected member as a plan reads it.
 type bulkMember struct {
 	ID          int64
@@ -262,13 +227,20 @@ type bulkMember struct {
 // ErrNotFound: the whole change is refused.
 func selectedMembers(tx *gorm.DB, actor Actor, allocs []Allocation, c BulkChange) ([]bulkMember, []int64, error) {
 	const columns = "memberships.id, memberships.user_id, users.name, users.email, memberships.role, memberships.status, memberships.seat_type_key"
+	var ids []int64
 	if c.All {
-		q, withUsers, err := matchingMembers(tx, actor.Org.ID, allocs, c.Filter)
+		// The members table's own filter (ListMembers), read in the
+		// caller's transaction.
+		ctx := tx.Statement.Context
+		if ctx == nil {
+			ctx = context.Background()
+		}
+		q, _, err := memberQueryFor(tx, actor, allocs, MemberFilter{Query: c.Filter.Query, SeatType: c.Filter.SeatType, Status: c.Filter.Status})
 		if err != nil {
 			return nil, nil, err
 		}
 		var n int64
-		if err := q.Session(&gorm.Session{}).Count(&n).Error; err != nil {
+		if err := q.count(ctx, tx, &n); err != nil {
 			return nil, nil, fmt.Errorf("count members: %w", err)
 		}
 		if n > MaxBulkMembers {
@@ -277,16 +249,14 @@ func selectedMembers(tx *gorm.DB, actor Actor, allocs []Allocation, c BulkChange
 		if n == 0 {
 			return nil, nil, Invalidf("", "bulk.none_matching", nil)
 		}
-		if !withUsers {
-			q = q.Joins("JOIN users ON users.id = memberships.user_id")
+		ids = make([]int64, 0, n)
+		if err := q.rows(ctx, tx, 0, -1, 0, func(r MemberRow) error {
+			ids = append(ids, r.ID)
+			return nil
+		}); err != nil {
+			return nil, nil, fmt.Errorf("list members: %w", err)
 		}
-		var members []bulkMember
-		if err := q.Select(columns).Order("memberships.id").Scan(&members).Error; err != nil {
-			return nil, nil, fmt.Errorf("read members: %w", err)
-		}
-		return members, nil, nil
 	}
-	var ids []int64
 	seen := map[int64]bool{}
 	for _, id := range c.IDs {
 		if id < 1 {

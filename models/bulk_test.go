@@ -326,7 +326,8 @@ func TestBulkEveryMatching(t *testing.T) {
 		admin := actor(t, db, "admin@bottega.example", "bottega")
 		allocs, _ := models.Allocations(ctx, db, admin.Org.ID)
 		for _, f := range []models.MemberFilter{{}, {SeatType: "chat"}, {SeatType: "unassigned"}, {Status: "active"},
-			{Query: "ROSSI"}, {Query: "a", SeatType: "chat_code"}, {Query: "100%_"}} {
+			{Query: "ROSSI"}, {Query: "a", SeatType: "chat_code"}, {Query: "100%_"}, {Query: "giulia rossi"}, {Query: "ro bottega", Status: "active"},
+			{Query: "mar example"}} {
 			page, err := models.ListMembers(ctx, db, admin, allocs, f)
 			if err != nil {
 				t.Fatal(err)

@@ -35,7 +35,7 @@ const (
 // bulkForm is the bulk bar's form, or the review's, as posted.
 type bulkForm struct {
 	change models.BulkChange
-	filter url.Values // q, seat, status, page: the table to come back to
+	filter url.Values // q, seat, status, sort, page: the table to come back to
 	expect int64      // "every member matching": how many the page said
 	token  string     // the reviewed plan
 }
@@ -44,7 +44,7 @@ type bulkForm struct {
 // or every member matching the table's filter), the action and the filter.
 func readBulk(r *http.Request) (bulkForm, error) {
 	f := bulkForm{filter: url.Values{}}
-	for _, k := range []string{"q", "seat", "status", "page"} {
+	for _, k := range []string{"q", "seat", "status", "sort", "page"} {
 		if v := r.PostFormValue(k); v != "" {
 			f.filter.Set(k, v)
 		}
@@ -101,7 +101,7 @@ func (s *Server) bulkTable(r *http.Request, actor models.Actor, filter url.Value
 func (s *Server) BulkBar(w http.ResponseWriter, r *http.Request) error {
 	actor := ActorFrom(r.Context())
 	filter := url.Values{}
-	for _, k := range []string{"q", "seat", "status", "page"} {
+	for _, k := range []string{"q", "seat", "status", "sort", "page"} {
 		if v := r.URL.Query().Get(k); v != "" {
 			filter.Set(k, v)
 		}
@@ -225,7 +225,7 @@ func (s *Server) bulkReviewAnswer(w http.ResponseWriter, r *http.Request, f bulk
 // bulkShell is the members table's frame at the form's filter.
 func bulkShell(actor models.Actor, allocs []models.Allocation, f bulkForm) templates.Members {
 	m := membersShell(actor, allocs)
-	m.Query, m.SeatType, m.Status = f.filter.Get("q"), f.filter.Get("seat"), f.filter.Get("status")
+	m.Query, m.SeatType, m.Status, m.Sort = f.filter.Get("q"), f.filter.Get("seat"), f.filter.Get("status"), f.filter.Get("sort")
 	if p, err := strconv.Atoi(f.filter.Get("page")); err == nil && p > 1 {
 		m.Page = p
 	}

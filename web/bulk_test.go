@@ -310,8 +310,9 @@ func TestBulkEveryMatchingAndStale(t *testing.T) {
 		hx := []string{"HX-Request", "true"}
 		base := fmt.Sprintf(orgPage, "bottega")
 		// The fragment of a filter brings the bar with it, counting its members.
-		frag := admin.get(base+"/members?seat=chat", hx...)
-		if !strings.Contains(frag.body, `id="bulk" class="bulk" data-testid="bulk-bar" hx-swap-oob="true"`) || !strings.Contains(frag.body, `name="seat" value="chat"`) {
+		frag := admin.get(base+"/members?seat=chat&sort=-name", hx...)
+		if !strings.Contains(frag.body, `id="bulk" class="bulk" data-testid="bulk-bar" hx-swap-oob="true"`) || !strings.Contains(frag.body, `name="seat" value="chat"`) ||
+			!strings.Contains(frag.body, `name="sort" value="-name"`) {
 			t.Fatalf("the bar does not follow the filter: %s", frag.body)
 		}
 		form := url.Values{"scope": {"all"}, "seat": {"chat"}, "expect": {"14"}, "action": {"seat:"}}
