@@ -68,7 +68,12 @@ func (s *Server) ChangeSeat(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return s.rowAnswer(w, r, id, err, c.To)
 	}
-	return s.rowDone(w, r, res, "")
+	seat := locales.T(r.Context(), "seat.unassigned")
+	if res.Member.SeatTypeKey != nil {
+		seat = locales.T(r.Context(), "seat.type."+*res.Member.SeatTypeKey)
+	}
+	msg := locales.T(r.Context(), "members.row.seat_done", map[string]any{"Name": res.Member.Name, "Type": seat})
+	return s.rowDone(w, r, res, msg, "seat")
 }
 
 // BuySeat is the Owner's one confirmation: buy one seat of the type and
@@ -87,7 +92,7 @@ func (s *Server) BuySeat(w http.ResponseWriter, r *http.Request) error {
 		return s.rowPanel(w, r, id, http.StatusOK, nil)
 	}
 	msg := locales.T(r.Context(), "members.seat.bought", map[string]any{"Type": locales.T(r.Context(), "seat.type."+c.To), "Invoice": p.Invoice.Number})
-	return s.rowDone(w, r, res, msg)
+	return s.rowDone(w, r, res, msg, "seat")
 }
 
 // ChangeRole makes a member Member, Admin or Owner.
@@ -101,7 +106,8 @@ func (s *Server) ChangeRole(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return s.rowAnswer(w, r, id, err, "")
 	}
-	return s.rowDone(w, r, res, "")
+	msg := locales.T(r.Context(), "members.row.role_done", map[string]any{"Name": res.Member.Name, "Role": locales.T(r.Context(), "role."+string(res.Member.Role))})
+	return s.rowDone(w, r, res, msg, "actions")
 }
 
 // RemoveMember asks for confirmation, then removes the member.
@@ -197,18 +203,15 @@ func (s *Server) rowAnswer(w http.ResponseWriter, r *http.Request, id int64, err
 }
 
 // rowDone answers a change that went through, from what the operation
-// returned: htmx gets the row and the summary, a plain form is redirected to
-// the page.
-func (s *Server) rowDone(w http.ResponseWriter, r *http.Request, res models.MemberResult, message string) error {
+// returned: htmx gets the row with the message (read out in the page's live
+// region, the focus back on the row's control named by focus) and the
+// summary; a plain form is redirected to the page.
+func (s *Server) rowDone(w http.ResponseWriter, r *http.Request, res models.MemberResult, message, focus string) error {
 	if !isHTMX(r) {
 		redirect(w, r, membersPath(ActorFrom(r.Context()))+"#member-"+strconv.FormatInt(res.Member.ID, 10))
 		return nil
 	}
-	var panel *templates.RowPanel
-	if message != "" {
-		panel = &templates.RowPanel{Kind: "done", Message: message}
-	}
-	return s.rowView(w, r, res, http.StatusOK, panel)
+	return s.rowView(w, r, res, http.StatusOK, &templates.RowPanel{Kind: "done", Message: message, Focus: focus})
 }
 
 // rowPanel renders the member's current row with a panel: a fragment for
