@@ -88,7 +88,7 @@ async function swap(page: Page, lang: Lang, a: string, b: string) {
 
   // 0. B → Chat + Claude Code: no seat; the Admin is told what to do; nothing changes.
   await chooseSeat(page, b, CODE, lang, 409);
-  await expect(row(page, b).getByTestId('panel-no_seat')).toHaveText(w.noSeatAdmin(CODE));
+  await expect(row(page, b).getByTestId('panel-no_seat').locator('p')).toHaveText(w.noSeatAdmin(CODE));
   await expect(row(page, b).getByTestId('buy-seat')).toHaveCount(0);
   await expect(seatSelect(page, b, lang)).toHaveValue('chat');
   await expectSummary(page, 'chat_code', full);
