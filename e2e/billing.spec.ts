@@ -19,8 +19,8 @@ const PRICES: Record<OrgSlug, Record<string, number>> = {
 /** The Billing page's wording (locales/*.toml). */
 const W = {
   en: {
-    edit: 'Edit seats',
-    editType: (type: string) => `Edit ${type} seats`,
+    edit: 'Add seats',
+    editType: (type: string) => `Add seats: ${type}`,
     add: 'Seats to add',
     review: 'Review',
     upgrade: 'Upgrade',
@@ -31,8 +31,8 @@ const W = {
     months: (days: number) => `× 12 months, prorated for ${days} days`,
   },
   it: {
-    edit: 'Modifica posti',
-    editType: (type: string) => `Modifica posti ${type}`,
+    edit: 'Aggiungi posti',
+    editType: (type: string) => `Aggiungi posti: ${type}`,
     add: 'Posti da aggiungere',
     review: 'Rivedi',
     upgrade: 'Aggiorna',
@@ -43,8 +43,8 @@ const W = {
     months: (days: number) => `× 12 mesi, in proporzione a ${days} giorni`,
   },
   fr: {
-    edit: 'Modifier les sièges',
-    editType: (type: string) => `Modifier les sièges ${type}`,
+    edit: 'Ajouter des sièges',
+    editType: (type: string) => `Ajouter des sièges\u00a0: ${type}`,
     add: 'Sièges à ajouter',
     review: 'Vérifier',
     upgrade: 'Mettre à niveau',
@@ -210,9 +210,9 @@ test('bottega: the Owner buys Chat + Claude Code seats (all 10 taken)', async ({
   const row = page.getByTestId('billing-seat-chat_code');
   await expect(row.getByTestId('available')).toHaveText('0');
   // Two seat types: each pencil names its type.
-  await expect(page.getByTestId('edit-seats-chat')).toHaveAccessibleName('Edit Chat seats');
-  await expect(page.getByTestId('edit-seats-chat_code')).toHaveAccessibleName('Edit Chat + Claude Code seats');
-  const bought = await buySeats(page, 'bottega', 'chat_code', 3, 'en', { editLabel: 'Edit Chat + Claude Code seats' });
+  await expect(page.getByTestId('edit-seats-chat')).toHaveAccessibleName('Add seats: Chat');
+  await expect(page.getByTestId('edit-seats-chat_code')).toHaveAccessibleName('Add seats: Chat + Claude Code');
+  const bought = await buySeats(page, 'bottega', 'chat_code', 3, 'en', { editLabel: 'Add seats: Chat + Claude Code' });
   expect(bought).toMatchObject({ number: 'BOTTEGA-00002', purchased: 13 });
   await expect(row.getByTestId('assigned')).toHaveText('10');
   await expect(row.getByTestId('available')).toHaveText('3');
@@ -222,9 +222,9 @@ test('bottega: the Owner buys Chat + Claude Code seats (all 10 taken)', async ({
 
   // In Italian the pencil says so too.
   await page.goto(`${BILLING('bottega')}?lang=it`);
-  await expect(page.getByTestId('edit-seats-chat_code')).toHaveAccessibleName('Modifica posti Chat + Claude Code');
+  await expect(page.getByTestId('edit-seats-chat_code')).toHaveAccessibleName('Aggiungi posti: Chat + Claude Code');
   await page.goto(`${BILLING('bottega')}?lang=fr`);
-  await expect(page.getByTestId('edit-seats-chat_code')).toHaveAccessibleName('Modifier les sièges Chat + Claude Code');
+  await expect(page.getByTestId('edit-seats-chat_code')).toHaveAccessibleName('Ajouter des sièges\u00a0: Chat + Claude Code');
 });
 
 test('maison (sales-assisted): "contact your account manager", no editor, no reductions form, no cancellation', async ({ page, watcher }) => {
@@ -234,7 +234,7 @@ test('maison (sales-assisted): "contact your account manager", no editor, no red
   await expect(page.getByTestId('billing-seat-standard').getByTestId('purchased')).toHaveText('30');
   await expect(page.getByTestId('billing-seat-premium').getByTestId('purchased')).toHaveText('10');
   await expect(page.locator('[data-testid^="edit-seats-"]')).toHaveCount(0);
-  await expect(page.getByRole('button', { name: /Edit/ })).toHaveCount(0);
+  await expect(page.getByRole('button', { name: /Add seats/ })).toHaveCount(0);
   await expect(page.getByTestId('seat-editor')).toHaveCount(0);
   await expect(page.getByTestId('reductions').locator('form, input')).toHaveCount(0);
   await expect(page.getByTestId('cancel-plan')).toHaveCount(0);

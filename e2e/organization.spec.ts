@@ -54,10 +54,11 @@ const row = (page: Page, name: string) =>
 
 const seatSelect = (page: Page, name: string, lang: Lang) => page.getByRole('combobox', { name: W[lang].seatFor(name), exact: true });
 
-/** Picks an option in a member's seat dropdown and waits for htmx's answer (the row, in place). */
+/** Picks an option in a member's seat dropdown, applies it, and waits for htmx's answer (the row, in place). */
 async function chooseSeat(page: Page, name: string, label: string, lang: Lang, status = 200) {
   const answer = page.waitForResponse((res) => res.request().method() === 'POST' && /\/members\/\d+\/seat$/.test(new URL(res.url()).pathname));
   await seatSelect(page, name, lang).selectOption({ label });
+  await row(page, name).getByTestId('seat-apply').click();
   const res = await answer;
   expect(res.status(), `seat change of ${name} to ${label}`).toBe(status);
   expect(await res.text()).not.toContain('<html');
@@ -87,7 +88,7 @@ async function swap(page: Page, lang: Lang, a: string, b: string) {
 
   // 0. B → Chat + Claude Code: no seat; the Admin is told what to do; nothing changes.
   await chooseSeat(page, b, CODE, lang, 409);
-  await expect(row(page, b).getByTestId('panel-no_seat')).toHaveText(w.noSeatAdmin(CODE));
+  await expect(row(page, b).getByTestId('panel-no_seat').locator('p')).toHaveText(w.noSeatAdmin(CODE));
   await expect(row(page, b).getByTestId('buy-seat')).toHaveCount(0);
   await expect(seatSelect(page, b, lang)).toHaveValue('chat');
   await expectSummary(page, 'chat_code', full);
@@ -219,7 +220,8 @@ test('acme: the Admin removes a member; the seat is free, the bill unchanged, an
   await openOrganization(page, 'admin', 'acme');
   await expect(page.getByTestId('member-row')).toHaveCount(24);
   await expectSummary(page, 'enterprise', { purchased: 25, assigned: 21, available: 4 });
-  await row(page, name).getByRole('button', { name: `Remove ${name}`, exact: true }).click();
+  await row(page, name).getByTestId('row-menu').locator('summary').click();
+  await row(page, name).getByTestId('row-menu').getByRole('button', { name: 'Remove', exact: true }).click();
   const panel = row(page, name).getByTestId('panel-confirm_remove');
   await expect(panel).toContainText(`${name} will leave the organization and be signed out at once.`);
   await panel.getByRole('button', { name: `Remove ${name}`, exact: true }).click();

@@ -58,7 +58,7 @@ func TestBulkCells(t *testing.T) {
 	m := bulkMembers(1, 0)
 	doc := render(t, "fr", MembersTable(Members{BaseURL: m.BaseURL, Can: m.Can, SeatTypes: m.SeatTypes, Total: 1, Page: 1, First: 1, Last: 1,
 		Rows: []MemberRow{{ID: 7, Name: "Léa Roux", Role: "member", Status: "active", Source: "scim"}}}))
-	box := doc.Find(`tr[data-testid="member-row"] > td.select:first-child input[type="checkbox"]`)
+	box := doc.Find(`[data-testid="member-row"] tr.member-main > td.select:first-child input[type="checkbox"]`)
 	if box.AttrOr("form", "") != "bulk-form" || box.AttrOr("name", "") != "id" || box.AttrOr("value", "") != "7" || box.AttrOr("aria-label", "") != "Sélectionner Léa Roux" {
 		t.Fatalf("checkbox = %v", box.Nodes)
 	}

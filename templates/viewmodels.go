@@ -272,6 +272,10 @@ type RowPanel struct {
 	Loss    string // what a move down loses
 	Message string // translated, for error and done
 	Quote   *SeatReview
+	// Focus is the row's control that takes the focus back after a change
+	// went through: "seat" (the seat-type dropdown) or "actions" (the
+	// actions menu's button).
+	Focus string
 }
 
 // Billing is Organization settings › Billing.

@@ -35,8 +35,8 @@ func TestBuySeats(t *testing.T) {
 		hx := []string{"HX-Request", "true"}
 
 		page := c.get(base)
-		if !strings.Contains(page.body, `aria-label="Edit seats"`) || !strings.Contains(page.body, `data-testid="edit-seats-enterprise"`) {
-			t.Fatal("no pencil button named Edit seats")
+		if !strings.Contains(page.body, `aria-label="Add seats"`) || !strings.Contains(page.body, `data-testid="edit-seats-enterprise"`) {
+			t.Fatal("no pencil button named Add seats")
 		}
 		edit := c.get(base+"/seats/enterprise/edit", hx...)
 		if edit.status != http.StatusOK || !strings.HasPrefix(edit.body, `<section id="billing-seats"`) || !strings.Contains(edit.body, `name="add"`) {
@@ -111,7 +111,7 @@ func TestBuySeatsWithoutJavaScript(t *testing.T) {
 		c.lang = "it"
 		base := "/orgs/bottega/settings/billing"
 		page := c.get(base + "?edit=chat_code")
-		if !strings.Contains(page.body, `data-testid="seat-editor"`) || !strings.Contains(page.body, `aria-label="Modifica posti Chat + Claude Code"`) {
+		if !strings.Contains(page.body, `data-testid="seat-editor"`) || !strings.Contains(page.body, `aria-label="Aggiungi posti: Chat + Claude Code"`) {
 			t.Fatal("?edit= does not open the editor, or the pencil is not named per type")
 		}
 		review := c.post(base+"/seats/chat_code/review", url.Values{"add": {"2"}})

@@ -70,10 +70,11 @@ func (s *Server) ChangeSeat(w http.ResponseWriter, r *http.Request) error {
 		return s.rowAnswer(w, r, id, err, c.To)
 	}
 	seat := locales.T(r.Context(), "seat.unassigned")
-	if c.To != "" {
-		seat = locales.T(r.Context(), "seat.type."+c.To)
+	if res.Member.SeatTypeKey != nil {
+		seat = locales.T(r.Context(), "seat.type."+*res.Member.SeatTypeKey)
 	}
-	return s.rowDone(w, r, res, "", locales.T(r.Context(), "flash.seat_changed", map[string]any{"Name": res.Member.Name, "Type": seat}))
+	msg := locales.T(r.Context(), "members.row.seat_done", map[string]any{"Name": res.Member.Name, "Type": seat})
+	return s.rowDone(w, r, res, msg, "seat")
 }
 
 // BuySeat is the Owner's one confirmation: buy one seat of the type and
@@ -92,7 +93,7 @@ func (s *Server) BuySeat(w http.ResponseWriter, r *http.Request) error {
 		return s.rowPanel(w, r, id, http.StatusOK, nil)
 	}
 	msg := locales.T(r.Context(), "members.seat.bought", map[string]any{"Type": locales.T(r.Context(), "seat.type."+c.To), "Invoice": p.Invoice.Number})
-	return s.rowDone(w, r, res, msg, msg)
+	return s.rowDone(w, r, res, msg, "seat")
 }
 
 // ChangeRole makes a member Member, Admin or Owner.
@@ -106,8 +107,8 @@ func (s *Server) ChangeRole(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return s.rowAnswer(w, r, id, err, "")
 	}
-	return s.rowDone(w, r, res, "", locales.T(r.Context(), "flash.role_changed",
-		map[string]any{"Name": res.Member.Name, "Role": locales.T(r.Context(), "role."+string(to))}))
+	msg := locales.T(r.Context(), "members.row.role_done", map[string]any{"Name": res.Member.Name, "Role": locales.T(r.Context(), "role."+string(res.Member.Role))})
+	return s.rowDone(w, r, res, msg, "actions")
 }
 
 // RemoveMember asks for confirmation, then removes the member.
@@ -205,17 +206,14 @@ func (s *Server) rowAnswer(w http.ResponseWriter, r *http.Request, id int64, err
 }
 
 // rowDone answers a change that went through, from what the operation
-// returned: htmx gets the row and the summary (with message, if any, in the
-// row), a plain form is redirected to the page, which shows done.
-func (s *Server) rowDone(w http.ResponseWriter, r *http.Request, res models.MemberResult, message, done string) error {
+// returned: htmx gets the row with the message (read out in the page's live
+// region, the focus back on the row's control named by focus) and the
+// summary; a plain form is redirected to the page, which shows the message.
+func (s *Server) rowDone(w http.ResponseWriter, r *http.Request, res models.MemberResult, message, focus string) error {
 	if !isHTMX(r) {
-		return s.redirectFlash(w, r, membersPath(ActorFrom(r.Context())), success(done))
+		return s.redirectFlash(w, r, membersPath(ActorFrom(r.Context())), success(message))
 	}
-	var panel *templates.RowPanel
-	if message != "" {
-		panel = &templates.RowPanel{Kind: "done", Message: message}
-	}
-	return s.rowView(w, r, res, http.StatusOK, panel)
+	return s.rowView(w, r, res, http.StatusOK, &templates.RowPanel{Kind: "done", Message: message, Focus: focus})
 }
 
 // rowPanel renders the member's current row with a panel: a fragment for

@@ -284,10 +284,10 @@ func TestNoJSMessages(t *testing.T) {
 		}
 		// Seats.
 		res := owner.post(orgPath+"/members/"+member+"/seat", url.Values{"from": {"enterprise"}, "to": {""}, "confirm": {"1"}})
-		follow("seat", owner, res, "success", "Seat type of Mia Member changed to Unassigned.")
+		follow("seat", owner, res, "success", "The seat type of Mia Member is now Unassigned.")
 		// Members: role, removal.
 		res = owner.post(orgPath+"/members/"+member+"/role", url.Values{"from": {"member"}, "to": {"admin"}})
-		follow("role", owner, res, "success", "Role of Mia Member changed to Admin.")
+		follow("role", owner, res, "success", "The role of Mia Member is now Admin.")
 		res = owner.post(orgPath+"/members/"+member+"/remove", url.Values{"confirm": {"1"}})
 		follow("remove", owner, res, "success", "Mia Member was removed from the organization")
 		// Invitations: sent, but the email could not be delivered.
