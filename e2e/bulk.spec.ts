@@ -104,8 +104,8 @@ test('fr: an Admin uploads a CSV of invitations with one bad row and reads the r
   await expectSoundPage(page, 'fr');
 });
 
-test('en, without JavaScript: an Admin sets 2 members Unassigned through the review page', async ({ openPage }) => {
-  const page = await openPage({ javaScriptEnabled: false });
+test('en, without JavaScript: an Admin sets 2 members Unassigned through the review page', async ({ openPage, baseURL }) => {
+  const page = await openPage({ javaScriptEnabled: false, baseURL }); // this file's server, not the shared one
   const path = '/orgs/acme/settings/organization';
   await signInFresh(page, email('admin', 'acme'), path, 'en');
   await expect(page.getByTestId('bulk-select-page')).toBeHidden(); // needs JavaScript; "All … on this page" does it without

@@ -2,7 +2,9 @@
 // to the bulk form through their form attribute; this file only adds what
 // needs a script: the header checkbox that ticks the whole page (hidden
 // without JavaScript, where "All members on this page" does it), choosing
-// "The members ticked" when a box is ticked, and the live "N selected".
+// "The members ticked" when a box is ticked, the live "N selected", and
+// showing the idle bar only while members are ticked (without JavaScript
+// it always shows).
 // One listener on the document serves the rows and bars htmx swaps in.
 (function () {
   'use strict';
@@ -21,6 +23,9 @@
       all.checked = boxes.length > 0 && n === boxes.length;
       all.indeterminate = n > 0 && n < boxes.length;
     }
+    // An idle bar shows once a member is ticked (app.css).
+    var bar = document.getElementById('bulk');
+    if (bar) bar.classList.toggle('has-selection', n > 0);
     var count = document.querySelector('[data-bulk-count]');
     if (count) {
       var text = n === 0 ? '' : count.getAttribute(n === 1 ? 'data-one' : 'data-other') || '';
@@ -43,6 +48,9 @@
     sync();
   });
 
-  // A swapped table or bar: the page checkbox and the count follow.
+  // A swapped table or bar: the page checkbox and the count follow; so do
+  // boxes the browser restored on Back.
   document.addEventListener('htmx:after:swap', sync);
+  document.addEventListener('DOMContentLoaded', sync);
+  window.addEventListener('pageshow', sync);
 })();
