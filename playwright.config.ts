@@ -102,9 +102,10 @@ export default defineConfig({
     use: { baseURL: baseURL(kind) },
     // What depends on the database (sign-in and sessions, permissions, seat
     // numbers, billing, members search and filters) runs on both; languages,
-    // page health and screenshots render the same pages and run once. Every
-    // test on both is still watched for console errors, CSP violations and "⟦".
-    ...(kind === 'sqlite' ? {} : { testIgnore: ['**/i18n.spec.ts', '**/health.spec.ts', '**/screenshots.spec.ts'] }),
+    // page health, screenshots and the accessibility sweep (a11y.spec.ts:
+    // axe-core on every page) render the same pages and run once. Every test
+    // on both is still watched for console errors, CSP violations and "⟦".
+    ...(kind === 'sqlite' ? {} : { testIgnore: ['**/i18n.spec.ts', '**/health.spec.ts', '**/screenshots.spec.ts', '**/a11y.spec.ts'] }),
   })),
   webServer: kinds.map(webServer),
 });
