@@ -315,3 +315,29 @@ func TestNoJSMessages(t *testing.T) {
 		// (TestWaitlistPage) and seat purchases (TestBuySeats).
 	})
 }
+
+// TestFlashesBounded: redirects never followed (a script, a closed tab) keep
+// only the last messages, so the session never outgrows its encoding.
+func TestFlashesBounded(t *testing.T) {
+	modeltest.ForEachDB(t, func(t *testing.T, db *gorm.DB) {
+		h := newHarness(t, db)
+		owner := h.login("owner@acme.example")
+		orgPath := "/orgs/acme/settings/organization"
+		member := mid(t, db, "member@acme.example")
+		var res response
+		for i := range 40 {
+			from, to := "enterprise", ""
+			if i%2 == 1 {
+				from, to = "", "enterprise"
+			}
+			res = owner.post(orgPath+"/members/"+member+"/seat", url.Values{"from": {from}, "to": {to}, "confirm": {"1"}})
+			if res.status != http.StatusSeeOther {
+				t.Fatalf("change %d: status %d: %.300s", i, res.status, res.body)
+			}
+		}
+		page := owner.get(res.header.Get("Location"))
+		if n := strings.Count(page.body, `data-testid="flash-success"`); n != 5 {
+			t.Errorf("%d messages shown after 40 changes, want the last 5", n)
+		}
+	})
+}

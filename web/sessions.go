@@ -207,8 +207,18 @@ func (s *SessionStore) addFlashes(r *http.Request, values []string) error {
 	for _, v := range values {
 		sess.AddFlash(v)
 	}
+	// Posts whose redirect is never followed (a script, a closed tab) must
+	// not grow the session without end: the last maxFlashes messages stay.
+	if kept, ok := sess.Values[flashesKey].([]any); ok && len(kept) > maxFlashes {
+		sess.Values[flashesKey] = kept[len(kept)-maxFlashes:]
+	}
 	return s.saveData(r, sess)
 }
+
+const (
+	flashesKey = "_flash" // where gorilla/sessions keeps flashes
+	maxFlashes = 5
+)
 
 // takeFlashes returns the messages kept in the request's session and
 // removes them.
