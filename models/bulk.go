@@ -7,6 +7,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"slices"
 	"sort"
 	"strconv"
 
@@ -269,7 +270,7 @@ func selectedMembers(tx *gorm.DB, actor Actor, allocs []Allocation, c BulkChange
 	}
 	sort.Slice(ids, func(i, j int) bool { return ids[i] < ids[j] })
 	members := make([]bulkMember, 0, len(ids))
-	for _, chunk := range chunks(ids, 1000) {
+	for chunk := range slices.Chunk(ids, 1000) {
 		var rows []bulkMember
 		err := tx.Table("memberships").Select(columns).
 			Joins("JOIN users ON users.id = memberships.user_id").
@@ -297,7 +298,7 @@ func selectedMembers(tx *gorm.DB, actor Actor, allocs []Allocation, c BulkChange
 	// membership in its audit log; an id without any is not this
 	// organization's (R-PERM-3: refused as not found, whoever it is).
 	var known []int64
-	for _, chunk := range chunks(missing, 1000) {
+	for chunk := range slices.Chunk(missing, 1000) {
 		var ids []int64
 		err := tx.Model(&AuditEvent{}).Where("org_id = ? AND subject_type = ? AND subject_id IN ?", actor.Org.ID, "membership", chunk).
 			Distinct("subject_id").Pluck("subject_id", &ids).Error
@@ -477,7 +478,7 @@ func applyBulk(tx *gorm.DB, actor Actor, p BulkPlan) (BulkPlan, error) {
 // placeMember does for one: active, waiting for nothing, chosen by a person.
 // The counters are the caller's.
 func placeMembers(tx *gorm.DB, orgID int64, ids []int64, from, to string) error {
-	for _, chunk := range chunks(ids, 1000) {
+	for chunk := range slices.Chunk(ids, 1000) {
 		q := tx.Model(&Membership{}).Where("org_id = ? AND id IN ?", orgID, chunk)
 		if from == "" {
 			q = q.Where("seat_type_key IS NULL")
@@ -502,7 +503,7 @@ func placeMembers(tx *gorm.DB, orgID int64, ids []int64, from, to string) error 
 // counters are the caller's.
 func removeMembers(tx *gorm.DB, orgID int64, ids []int64, group []BulkEntry) error {
 	now := tx.NowFunc().UTC()
-	for _, chunk := range chunks(ids, 1000) {
+	for chunk := range slices.Chunk(ids, 1000) {
 		res := tx.Where("org_id = ? AND id IN ?", orgID, chunk).Delete(&Membership{})
 		if res.Error != nil {
 			return res.Error
@@ -523,7 +524,7 @@ func removeMembers(tx *gorm.DB, orgID int64, ids []int64, group []BulkEntry) err
 	if err := tx.Clauses(clause.OnConflict{UpdateAll: true}).CreateInBatches(removals, 500).Error; err != nil {
 		return err
 	}
-	for _, chunk := range chunks(users, 1000) {
+	for chunk := range slices.Chunk(users, 1000) {
 		if err := tx.Where("user_id IN ?", chunk).Delete(&Session{}).Error; err != nil {
 			return fmt.Errorf("revoke sessions: %w", err)
 		}

@@ -7,6 +7,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 
 	"gorm.io/gorm"
@@ -140,14 +141,7 @@ func BulkInvite(ctx context.Context, db *gorm.DB, clock Clock, actor Actor, in B
 	}
 	var out BulkInvitePlan
 	err := db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
-		org, err := lockOrg(tx, actor.Org.ID)
-		if err != nil {
-			return err
-		}
-		if err := expireTx(tx, org, clock.Now().UTC()); err != nil {
-			return err
-		}
-		plan, err := planInvites(tx, actor, in)
+		plan, err := lockedInvitePlan(tx, clock, actor, in)
 		if err != nil {
 			return err
 		}
@@ -207,14 +201,7 @@ func BuyAndBulkInvite(ctx context.Context, db *gorm.DB, clock Clock, actor Actor
 				}
 				return nil
 			}
-			org, err := lockOrg(tx, actor.Org.ID)
-			if err != nil {
-				return err
-			}
-			if err := expireTx(tx, org, clock.Now().UTC()); err != nil {
-				return err
-			}
-			plan, err := planInvites(tx, actor, in)
+			plan, err := lockedInvitePlan(tx, clock, actor, in)
 			if err != nil {
 				return err
 			}
@@ -265,6 +252,19 @@ func containsNeed(needs []BulkSeatNeed, seatType string) bool {
 var invitableRoles = map[Role]bool{RoleMember: true, RoleAdmin: true, RoleOwner: true}
 
 // planInvites applies the rules to every row, in the caller's transaction.
+// lockedInvitePlan takes the organization's lock, lets expired invitations
+// go, and plans the invitations against what is left.
+func lockedInvitePlan(tx *gorm.DB, clock Clock, actor Actor, in BulkInviteInput) (BulkInvitePlan, error) {
+	org, err := lockOrg(tx, actor.Org.ID)
+	if err != nil {
+		return BulkInvitePlan{}, err
+	}
+	if err := expireTx(tx, org, clock.Now().UTC()); err != nil {
+		return BulkInvitePlan{}, err
+	}
+	return planInvites(tx, actor, in)
+}
+
 func planInvites(tx *gorm.DB, actor Actor, in BulkInviteInput) (BulkInvitePlan, error) {
 	allocs, err := allocations(tx, actor.Org.ID)
 	if err != nil {
@@ -287,7 +287,7 @@ func planInvites(tx *gorm.DB, actor Actor, in BulkInviteInput) (BulkInvitePlan, 
 		p.Lines[i] = l
 	}
 	members, pending := map[string]bool{}, map[string]bool{}
-	for _, chunk := range chunkStrings(emails, 500) {
+	for chunk := range slices.Chunk(emails, 500) {
 		var found []string
 		err := tx.Table("memberships").Joins("JOIN users ON users.id = memberships.user_id").
 			Where("memberships.org_id = ? AND users.email IN ?", actor.Org.ID, chunk).Pluck("users.email", &found).Error
@@ -452,16 +452,4 @@ func sendInvites(tx *gorm.DB, clock Clock, actor Actor, lang string, p BulkInvit
 		p.Needs[i].Missing = 0
 	}
 	return p, nil
-}
-
-func chunkStrings(s []string, n int) [][]string {
-	var out [][]string
-	for len(s) > n {
-		out = append(out, s[:n])
-		s = s[n:]
-	}
-	if len(s) > 0 {
-		out = append(out, s)
-	}
-	return out
 }

@@ -5,6 +5,7 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
+	"slices"
 	"sort"
 	"strings"
 	"time"
@@ -83,7 +84,7 @@ func mappingFor(tx *gorm.DB, orgID, membershipID int64) (*string, error) {
 
 func memberGroupNames(tx *gorm.DB, ids []int64) (map[int64][]string, error) {
 	out := map[int64][]string{}
-	for _, chunk := range chunks(ids, 1000) {
+	for chunk := range slices.Chunk(ids, 1000) {
 		var rows []struct {
 			MembershipID int64
 			DisplayName  string
@@ -98,18 +99,6 @@ func memberGroupNames(tx *gorm.DB, ids []int64) (map[int64][]string, error) {
 		}
 	}
 	return out, nil
-}
-
-func chunks(ids []int64, n int) [][]int64 {
-	var out [][]int64
-	for len(ids) > n {
-		out = append(out, ids[:n])
-		ids = ids[n:]
-	}
-	if len(ids) > 0 {
-		out = append(out, ids)
-	}
-	return out
 }
 
 // cleanGroupNames checks the group names an identity provider sends.
@@ -335,7 +324,7 @@ func plan(tx *gorm.DB, orgID int64, rows []MappingRow, allocs []Allocation) (Map
 	for _, a := range allocs {
 		free[a.SeatTypeKey] = a.Available()
 	}
-	for _, chunk := range chunks(ids, 1000) {
+	for chunk := range slices.Chunk(ids, 1000) {
 		var members []Membership
 		if err := tx.Where("id IN ?", chunk).Order("id").Find(&members).Error; err != nil {
 			return out, err
@@ -512,7 +501,7 @@ func applyPlan(tx *gorm.DB, actor Actor, entries []planEntry, now time.Time) err
 	delta := map[string]int{}
 	for _, c := range order {
 		ids := groups[c]
-		for _, chunk := range chunks(ids, 1000) {
+		for chunk := range slices.Chunk(ids, 1000) {
 			updates := map[string]any{"waiting_for": c.to, "waiting_since": now, "seat_source": SeatByMapping}
 			if !c.wait {
 				updates = map[string]any{"seat_type_key": nullableKey(c.to), "status": StatusActive, "waiting_for": nil,
