@@ -138,6 +138,14 @@ func (l *Locale) Message(key string, args map[string]any) string {
 	return l.T(key, formatted)
 }
 
+// SeatType names a seat type; "" is Unassigned.
+func (l *Locale) SeatType(key string) string {
+	if key == "" {
+		return l.T("seat.unassigned", nil)
+	}
+	return l.T("seat.type."+key, nil)
+}
+
 // Number formats an integer with the locale's grouping.
 func (l *Locale) Number(n int64) string { return l.printer.Sprintf("%d", n) }
 

@@ -47,16 +47,10 @@ func auditAbout(tx *gorm.DB, actor Actor, memberUserID int64, action, subjectTyp
 	if actor.TokenID != 0 {
 		tokenID = actor.TokenID
 	}
-	// The first event of this organization in this transaction, if any. The
-	// mark lives in the transaction's own statement settings, never in a
-	// shared handle: outside a transaction there is no mark.
-	_, inTx := tx.Statement.ConnPool.(gorm.TxCommitter)
-	key := "seatdesk:audit_change:" + strconv.FormatInt(actor.Org.ID, 10)
+	first, mark := firstEvent(tx, actor.Org.ID)
 	var change any
-	if inTx {
-		if v, ok := tx.Statement.Settings.Load(key); ok {
-			change = v
-		}
+	if first != nil {
+		change = *first
 	}
 	args := []any{actor.Org.ID, string(actor.Kind), userID, tokenID, actor.auditName(), action, string(AuditKindOf(action)),
 		subjectType, subjectID}
@@ -71,8 +65,8 @@ VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, `+member+`, ?, ?, ?, ?) RETURNING id`, args..
 	if err != nil {
 		return fmt.Errorf("audit %s: %w", action, err)
 	}
-	if inTx && change == nil {
-		tx.Statement.Settings.Store(key, id)
+	if first == nil {
+		mark(id)
 	}
 	return nil
 }
@@ -109,6 +103,39 @@ func auditEvent(actor Actor, action, subjectType string, subjectID int64, before
 	return ev
 }
 
+// firstEvent is the id of the transaction's first audit event in the
+// organization (the change later events point at), nil if none yet; mark
+// records it. The mark lives in the transaction's own statement settings,
+// never in a shared handle: outside a transaction there is none, and mark
+// does nothing.
+func firstEvent(tx *gorm.DB, orgID int64) (first *int64, mark func(id int64)) {
+	if _, inTx := tx.Statement.ConnPool.(gorm.TxCommitter); !inTx {
+		return nil, func(int64) {}
+	}
+	key := "seatdesk:audit_change:" + strconv.FormatInt(orgID, 10)
+	if v, ok := tx.Statement.Settings.Load(key); ok {
+		if id, ok := v.(int64); ok {
+			first = &id
+		}
+	}
+	return first, func(id int64) { tx.Statement.Settings.Store(key, id) }
+}
+
+// nameMembers names the person of the organization's events about one
+// subject type (membership, invitation) from firstID on that do not name
+// them yet, as Audit does.
+func nameMembers(tx *gorm.DB, orgID, firstID int64, subjectType string) error {
+	person := map[string]string{
+		"membership": "(SELECT user_id FROM memberships WHERE memberships.id = audit_events.subject_id)",
+		"invitation": "(SELECT users.id FROM invitations JOIN users ON users.email = invitations.email WHERE invitations.id = audit_events.subject_id)",
+	}[subjectType]
+	if person == "" {
+		return nil
+	}
+	return tx.Exec(`UPDATE audit_events SET member_user_id = `+person+`
+WHERE org_id = ? AND subject_type = ? AND member_user_id IS NULL AND id >= ?`, orgID, subjectType, firstID).Error
+}
+
 // auditBatch writes events about memberships in batches, then names each
 // event's member as Audit does.
 func auditBatch(tx *gorm.DB, orgID int64, events []AuditEvent) error {
@@ -118,6 +145,5 @@ func auditBatch(tx *gorm.DB, orgID int64, events []AuditEvent) error {
 	if err := tx.CreateInBatches(events, 500).Error; err != nil {
 		return err
 	}
-	return tx.Exec(`UPDATE audit_events SET member_user_id = (SELECT user_id FROM memberships WHERE memberships.id = audit_events.subject_id)
-WHERE org_id = ? AND subject_type = 'membership' AND member_user_id IS NULL AND id >= ?`, orgID, events[0].ID).Error
+	return nameMembers(tx, orgID, events[0].ID, "membership")
 }

@@ -9,7 +9,6 @@ import (
 	"fmt"
 	"slices"
 	"sort"
-	"strconv"
 
 	"gorm.io/gorm"
 	"gorm.io/gorm/clause"
@@ -332,7 +331,7 @@ func planBulk(tx *gorm.DB, actor Actor, c BulkChange) (BulkPlan, error) {
 	}
 	p := BulkPlan{Change: c, Losses: map[Loss]int{}, Allocations: allocs}
 	for _, m := range members {
-		e := BulkEntry{ID: m.ID, UserID: m.UserID, Name: m.Name, Email: m.Email, Role: m.Role, Status: m.Status, From: seatOf(m.SeatTypeKey)}
+		e := BulkEntry{ID: m.ID, UserID: m.UserID, Name: m.Name, Email: m.Email, Role: m.Role, Status: m.Status, From: SeatOf(m.SeatTypeKey)}
 		target := MemberTarget{ID: m.ID, Role: m.Role, Status: m.Status, SeatTypeKey: m.SeatTypeKey}
 		act := ActRemove
 		if c.Action == BulkSetSeat {
@@ -561,16 +560,7 @@ func auditChange(tx *gorm.DB, actor Actor, events []AuditEvent) error {
 	if len(events) == 0 {
 		return nil
 	}
-	_, inTx := tx.Statement.ConnPool.(gorm.TxCommitter)
-	key := "seatdesk:audit_change:" + strconv.FormatInt(actor.Org.ID, 10)
-	var change *int64
-	if inTx {
-		if v, ok := tx.Statement.Settings.Load(key); ok {
-			if id, ok := v.(int64); ok {
-				change = &id
-			}
-		}
-	}
+	change, mark := firstEvent(tx, actor.Org.ID)
 	rest := events
 	if change == nil {
 		if err := tx.Create(&events[0]).Error; err != nil {
@@ -578,9 +568,7 @@ func auditChange(tx *gorm.DB, actor Actor, events []AuditEvent) error {
 		}
 		id := events[0].ID
 		change, rest = &id, events[1:]
-		if inTx {
-			tx.Statement.Settings.Store(key, id)
-		}
+		mark(id)
 	}
 	for i := range rest {
 		rest[i].ChangeID = change
@@ -596,17 +584,12 @@ func auditChange(tx *gorm.DB, actor Actor, events []AuditEvent) error {
 			unnamed[ev.SubjectType] = true
 		}
 	}
-	first := events[0].ID
-	if unnamed["membership"] {
-		err := tx.Exec(`UPDATE audit_events SET member_user_id = (SELECT user_id FROM memberships WHERE memberships.id = audit_events.subject_id)
-WHERE org_id = ? AND subject_type = 'membership' AND member_user_id IS NULL AND id >= ?`, actor.Org.ID, first).Error
-		if err != nil {
-			return err
+	for _, subject := range []string{"membership", "invitation"} {
+		if unnamed[subject] {
+			if err := nameMembers(tx, actor.Org.ID, events[0].ID, subject); err != nil {
+				return err
+			}
 		}
-	}
-	if unnamed["invitation"] {
-		return tx.Exec(`UPDATE audit_events SET member_user_id = (SELECT users.id FROM invitations JOIN users ON users.email = invitations.email WHERE invitations.id = audit_events.subject_id)
-WHERE org_id = ? AND subject_type = 'invitation' AND member_user_id IS NULL AND id >= ?`, actor.Org.ID, first).Error
 	}
 	return nil
 }

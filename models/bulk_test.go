@@ -65,7 +65,7 @@ func TestBulkUnassign(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if seatOf(t, db, mia) != "" || seatOf(t, db, owner) != "" || seatOf(t, db, primary) != "enterprise" {
+		if SeatOf(t, db, mia) != "" || SeatOf(t, db, owner) != "" || SeatOf(t, db, primary) != "enterprise" {
 			t.Fatal("not applied as planned")
 		}
 		if a := models.FindAllocation(res.Plan.Allocations, "enterprise"); a == nil || a.Assigned != 19 {
@@ -296,7 +296,7 @@ func TestBulkStaleAndOtherOrganization(t *testing.T) {
 		if _, err := models.PlanBulk(ctx, db, admin, models.BulkChange{IDs: []int64{999999}, Action: models.BulkRemove}); !errors.Is(err, models.ErrNotFound) {
 			t.Fatalf("no such id: %v", err)
 		}
-		if seatOf(t, db, acme) != "enterprise" {
+		if SeatOf(t, db, acme) != "enterprise" {
 			t.Fatal("another organization's member changed")
 		}
 		// Bad requests.

@@ -81,7 +81,7 @@ func TestInviteLifecycle(t *testing.T) {
 		if p := pool(t, db, "acme", "enterprise"); p.Assigned != 22 {
 			t.Fatalf("after accept: %+v", p)
 		}
-		if seatOf(t, db, memberID(t, db, "new.person@example.com", "acme")) != "enterprise" {
+		if SeatOf(t, db, memberID(t, db, "new.person@example.com", "acme")) != "enterprise" {
 			t.Fatal("the new member has no seat")
 		}
 		modeltest.CheckSeatInvariant(t, db)

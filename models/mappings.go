@@ -34,7 +34,7 @@ func loadMappings(tx *gorm.DB, orgID int64) ([]MappingRow, error) {
 	}
 	out := make([]MappingRow, len(rows))
 	for i, r := range rows {
-		out[i] = MappingRow{Group: r.GroupName, SeatType: seatOf(r.SeatTypeKey)}
+		out[i] = MappingRow{Group: r.GroupName, SeatType: SeatOf(r.SeatTypeKey)}
 	}
 	return out, nil
 }
@@ -220,7 +220,7 @@ type planEntry struct {
 // free (updated as seats are taken and freed); ok is false when the member
 // is already where the mapping puts them.
 func planFor(m Membership, target string, free map[string]int) (planEntry, bool) {
-	from := seatOf(m.SeatTypeKey)
+	from := SeatOf(m.SeatTypeKey)
 	e := planEntry{ID: m.ID, From: from, To: target}
 	switch {
 	case m.Status == StatusSuspended:

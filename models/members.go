@@ -124,7 +124,7 @@ func changeSeat(tx *gorm.DB, actor Actor, c SeatChange) (MemberResult, error) {
 	if err != nil {
 		return MemberResult{}, err
 	}
-	current := seatOf(m.SeatTypeKey)
+	current := SeatOf(m.SeatTypeKey)
 	if current != c.From {
 		return MemberResult{}, &Stale{Name: m.User.Name, Current: current}
 	}

@@ -23,7 +23,7 @@ func memberID(t *testing.T, db *gorm.DB, email, slug string) int64 {
 	return m.ID
 }
 
-func seatOf(t *testing.T, db *gorm.DB, id int64) string {
+func SeatOf(t *testing.T, db *gorm.DB, id int64) string {
 	t.Helper()
 	var m models.Membership
 	db.Take(&m, id)
@@ -64,8 +64,8 @@ func TestSeedSwap(t *testing.T) {
 		if _, err := models.ChangeSeat(ctx, db, admin, models.SeatChange{MembershipID: a, From: "", To: "chat"}); err != nil {
 			t.Fatal(err)
 		}
-		if seatOf(t, db, a) != "chat" || seatOf(t, db, b) != "chat_code" {
-			t.Fatalf("A = %q, B = %q", seatOf(t, db, a), seatOf(t, db, b))
+		if SeatOf(t, db, a) != "chat" || SeatOf(t, db, b) != "chat_code" {
+			t.Fatalf("A = %q, B = %q", SeatOf(t, db, a), SeatOf(t, db, b))
 		}
 		if p := pool(t, db, "bottega", "chat_code"); p.Purchased != 10 || p.Assigned != 10 {
 			t.Fatalf("chat_code = %+v", p)
@@ -134,8 +134,8 @@ func TestBuySeatAndAssign(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if p.Invoice.TotalMinor != q.AmountMinor || seatOf(t, db, b) != "chat_code" {
-			t.Fatalf("invoice %d, seat %q", p.Invoice.TotalMinor, seatOf(t, db, b))
+		if p.Invoice.TotalMinor != q.AmountMinor || SeatOf(t, db, b) != "chat_code" {
+			t.Fatalf("invoice %d, seat %q", p.Invoice.TotalMinor, SeatOf(t, db, b))
 		}
 		if pl := pool(t, db, "bottega", "chat_code"); pl.Purchased != 11 || pl.Assigned != 11 {
 			t.Fatalf("chat_code = %+v", pl)

@@ -193,7 +193,7 @@ func (p Provisioner) seatNewcomer(tx *gorm.DB, org Organization, m *Membership, 
 		if err != nil {
 			return err
 		}
-		seatType, free = NewcomerSeat(allocs, seatOf(mapping))
+		seatType, free = NewcomerSeat(allocs, SeatOf(mapping))
 	}
 	switch {
 	case free && seatType != "":
@@ -488,13 +488,13 @@ func AdmitMember(ctx context.Context, db *gorm.DB, actor Actor, id int64) (Membe
 			return err
 		}
 		if m.Status != StatusPending {
-			return &Stale{Name: m.User.Name, Current: seatOf(m.SeatTypeKey)}
+			return &Stale{Name: m.User.Name, Current: SeatOf(m.SeatTypeKey)}
 		}
 		allocs, err := allocations(tx, actor.Org.ID)
 		if err != nil {
 			return err
 		}
-		seatType, free := NewcomerSeat(allocs, seatOf(m.WaitingFor))
+		seatType, free := NewcomerSeat(allocs, SeatOf(m.WaitingFor))
 		if !free {
 			return &NoSeat{SeatType: seatType}
 		}
@@ -547,7 +547,7 @@ func WaitingMembers(ctx context.Context, db *gorm.DB, actor Actor, allocs []Allo
 	}
 	for _, c := range counts {
 		w.Total += int64(c.N)
-		key := seatOf(c.WaitingFor)
+		key := SeatOf(c.WaitingFor)
 		if key == "" && len(allocs) > 0 {
 			key = allocs[len(allocs)-1].SeatTypeKey
 		}

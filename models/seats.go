@@ -215,7 +215,7 @@ func createPool(tx *gorm.DB, pool *SeatPool) error {
 // is free (else *NoSeat), the old one is released. The member is then active
 // and waits for nothing; source says who chose the seat. m is updated.
 func placeMember(tx *gorm.DB, m *Membership, to string, source SeatSource) error {
-	from := seatOf(m.SeatTypeKey)
+	from := SeatOf(m.SeatTypeKey)
 	q := `UPDATE memberships SET seat_type_key = ?, status = ?, waiting_for = NULL, waiting_since = NULL, seat_source = ?,
   updated_at = ? WHERE id = ? AND org_id = ? AND `
 	args := []any{nullable(to), string(StatusActive), string(source), tx.NowFunc(), m.ID, m.OrgID}
@@ -267,7 +267,8 @@ func NewcomerSeat(allocs []Allocation, mapped string) (seatType string, ok bool)
 	return "", false
 }
 
-func seatOf(key *string) string {
+// SeatOf is a seat type key as text: "" for Unassigned (nil).
+func SeatOf(key *string) string {
 	if key == nil {
 		return ""
 	}

@@ -25,12 +25,7 @@ func shortDate(ctx context.Context, d time.Time) string { return locales.ShortDa
 func num(ctx context.Context, n int64) string { return locales.Number(ctx, n) }
 
 // seatLabel names a seat type; "" is Unassigned.
-func seatLabel(ctx context.Context, key string) string {
-	if key == "" {
-		return t(ctx, "seat.unassigned")
-	}
-	return t(ctx, "seat.type."+key)
-}
+func seatLabel(ctx context.Context, key string) string { return locales.From(ctx).SeatType(key) }
 
 func roleLabel(ctx context.Context, role string) string { return t(ctx, "role."+role) }
 

@@ -288,10 +288,7 @@ func valueWords(loc *locales.Locale, subjectType, k string, m map[string]any, cu
 			return loc.T("seat.unassigned", nil)
 		}
 		if s, ok := v.(string); ok {
-			if s == "" {
-				return loc.T("seat.unassigned", nil)
-			}
-			return loc.T("seat.type."+s, nil)
+			return loc.SeatType(s)
 		}
 	case "role":
 		if s, ok := v.(string); ok {

@@ -319,7 +319,7 @@ func (s *Server) bulkDone(w http.ResponseWriter, r *http.Request, f bulkForm, re
 	loc := locales.From(ctx)
 	actor := ActorFrom(ctx)
 	c := res.Plan.Change
-	args := map[string]any{"Count": res.Plan.Changing, "N": loc.Number(int64(res.Plan.Changing)), "Type": seatName(loc, c.To)}
+	args := map[string]any{"Count": res.Plan.Changing, "N": loc.Number(int64(res.Plan.Changing)), "Type": loc.SeatType(c.To)}
 	var msg string
 	switch {
 	case res.Repeat:
@@ -336,7 +336,7 @@ func (s *Server) bulkDone(w http.ResponseWriter, r *http.Request, f bulkForm, re
 		if len(res.Purchase.Invoice.Lines) > 0 {
 			n = res.Purchase.Invoice.Lines[0].Quantity
 		}
-		msg += " " + loc.T("bulk.done.bought", map[string]any{"Count": n, "N": loc.Number(int64(n)), "Type": seatName(loc, c.To),
+		msg += " " + loc.T("bulk.done.bought", map[string]any{"Count": n, "N": loc.Number(int64(n)), "Type": loc.SeatType(c.To),
 			"Invoice": res.Purchase.Invoice.Number})
 	}
 	if !res.Repeat && res.Plan.Skipped > 0 {
@@ -355,13 +355,6 @@ func (s *Server) bulkDone(w http.ResponseWriter, r *http.Request, f bulkForm, re
 		return s.fragment(w, r, http.StatusOK, templates.BulkDoneResponse(m, done, seats))
 	}
 	return s.page(w, r, http.StatusOK, loc.T("nav.organization", nil), "organization", templates.BulkDonePage(m, done, seats))
-}
-
-func seatName(loc *locales.Locale, key string) string {
-	if key == "" {
-		return loc.T("seat.unassigned", nil)
-	}
-	return loc.T("seat.type."+key, nil)
 }
 
 // Bulk invitations.

@@ -206,16 +206,8 @@ func (s *Server) composer(r *http.Request) models.Composer {
 	actor := ActorFrom(r.Context())
 	return func(inv models.Invitation, token string) models.Mail {
 		loc := s.Catalog.Locale(inv.Lang)
-		seat := ""
-		if inv.SeatTypeKey != nil {
-			seat = *inv.SeatTypeKey
-		}
-		seatName := loc.T("seat.unassigned", nil)
-		if seat != "" {
-			seatName = loc.T("seat.type."+seat, nil)
-		}
 		args := map[string]any{"Inviter": actor.Name, "Org": actor.Org.Name, "Role": loc.T("role."+string(inv.Role), nil),
-			"Seat": seatName, "Link": s.acceptURL(token), "Date": loc.Date(inv.ExpiresAt)}
+			"Seat": loc.SeatType(models.SeatOf(inv.SeatTypeKey)), "Link": s.acceptURL(token), "Date": loc.Date(inv.ExpiresAt)}
 		return models.Mail{To: inv.Email, Subject: loc.T("invite.mail.subject", args), Body: loc.T("invite.mail.body", args)}
 	}
 }

@@ -69,11 +69,8 @@ func (s *Server) ChangeSeat(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return s.rowAnswer(w, r, id, err, c.To)
 	}
-	seat := locales.T(r.Context(), "seat.unassigned")
-	if res.Member.SeatTypeKey != nil {
-		seat = locales.T(r.Context(), "seat.type."+*res.Member.SeatTypeKey)
-	}
-	msg := locales.T(r.Context(), "members.row.seat_done", map[string]any{"Name": res.Member.Name, "Type": seat})
+	msg := locales.T(r.Context(), "members.row.seat_done", map[string]any{"Name": res.Member.Name,
+		"Type": locales.From(r.Context()).SeatType(models.SeatOf(res.Member.SeatTypeKey))})
 	return s.rowDone(w, r, res, msg, "seat")
 }
 
